@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The C++ API over the core that every door uses: one emulated machine's
+// devices, their services, and operations that take the lock, call the core
+// and return what it returned, nothing more.
+//
+//   Device      operations over a DeviceState that lives elsewhere
+//               (shared memory, for the instance service)
+//   LocalDevice a Device that owns its state in this process (tests, tools)
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/clock.hpp"
+#include "emulator/device_state.hpp"
+#include "emulator/log_file.hpp"
+#include "emulator/random.hpp"
+
+namespace mlc {
+
+// The services an operation may need, owned by whoever opened the device.
+struct DeviceServices {
+	std::unique_ptr<Clock> clock;
+	std::unique_ptr<LogFile> logfile;
+	std::unique_ptr<RandomSource> random;
+
+	// Real clock, system randomness, log file at log_path ("" = none).
+	static DeviceServices make(const ClockSpec &clock, std::string log_path,
+				   std::optional<uint64_t> seed = std::nullopt);
+};
+
+class Device {
+public:
+	Device(DeviceState &state, DeviceServices services);
+
+	// Module load: reset every device to its load-time state and print the
+	// load lines.  Done once when the state is created.
+	void load();
+
+	// mlcore unlocked_ioctl with the caller's memory.
+	long mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem);
+	// The same with arg pointing into this process's own memory.
+	long mlcore_ioctl(unsigned int cmd, void *arg);
+
+	// Proc file texts, rendered under the lock.
+	std::string render_mlcore_result();
+	std::string render_mlcore_train();
+	size_t render_mlcore_result(char *buf, size_t size);
+	size_t render_mlcore_train(char *buf, size_t size);
+
+	// Kernel log records with seq >= from.
+	std::vector<KernelLogRecord> kernel_log(uint64_t from = 0);
+
+	// A copy of the state, for tests and status (taken under the lock).
+	mlcore_dev mlcore_snapshot();
+
+	const DeviceServices &services() const { return services_; }
+
+private:
+	mlc_host host_for(UserMemory *mem, KernelLog &klog);
+
+	DeviceState &state_;
+	DeviceServices services_;
+};
+
+class LocalDevice {
+public:
+	explicit LocalDevice(DeviceServices services);
+	Device &operator*() { return device_; }
+	Device *operator->() { return &device_; }
+
+private:
+	std::unique_ptr<DeviceState> state_;
+	Device device_;
+};
+
+// Memory of this very process, for callers that pass real pointers.
+// Addresses in the first page (NULL, (void *)16) fault as in the kernel;
+// any other address is trusted to be mapped.
+class LocalMemory final : public UserMemory {
+public:
+	size_t copy_from(void *dst, mlc_uptr src, size_t len) override;
+	size_t copy_to(mlc_uptr dst, const void *src, size_t len) override;
+};
+
+}  // namespace mlc

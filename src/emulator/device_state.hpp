@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Everything one emulated machine's devices hold, as one flat struct: the
+// lock, each core device's state and the kernel log.  No pointers, so it
+// lives unchanged on the heap (LocalDevice) or in a shared-memory segment
+// mapped anywhere (the instance service).
+#pragma once
+
+#include <type_traits>
+
+extern "C" {
+#include "core/mlcore_dev.h"
+}
+#include "emulator/kernel_log.hpp"
+#include "emulator/robust_mutex.hpp"
+
+namespace mlc {
+
+struct DeviceState {
+	RobustMutex lock;	// serialises every operation on every device
+	mlcore_dev mlcore;
+	KernelLogRing klog;
+};
+static_assert(std::is_standard_layout_v<DeviceState>);
+static_assert(std::is_trivially_copyable_v<mlcore_dev>);
+
+}  // namespace mlc

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "emulator/kernel_log.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace mlc {
+
+void KernelLogRing::append(int level, int64_t ts_ns, std::string_view text)
+{
+	KernelLogRecord &rec = records[next_seq % kRecords];
+	rec.seq = next_seq;
+	rec.ts_ns = ts_ns;
+	rec.level = static_cast<uint8_t>(level & 7);
+	rec.reserved = 0;
+	size_t len = std::min(text.size(), sizeof(rec.text));
+	std::memcpy(rec.text, text.data(), len);
+	rec.len = static_cast<uint16_t>(len);
+	next_seq++;
+}
+
+std::vector<KernelLogRecord> KernelLogRing::since(uint64_t from) const
+{
+	std::vector<KernelLogRecord> out;
+	for (uint64_t s = std::max(from, first_seq()); s < next_seq; s++)
+		out.push_back(records[s % kRecords]);
+	return out;
+}
+
+std::string format_dmesg(const KernelLogRecord &rec)
+{
+	int64_t us = rec.ts_ns / 1000;
+	return fmt::format("[{:5d}.{:06d}] {}", us / 1000000, us % 1000000,
+			   std::string_view(rec.text, rec.len));
+}
+
+std::string format_raw(const KernelLogRecord &rec)
+{
+	return fmt::format("<{}>{}", rec.level, std::string_view(rec.text, rec.len));
+}
+
+}  // namespace mlc
