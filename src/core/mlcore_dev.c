@@ -11,6 +11,7 @@
  */
 #include "mlcore_dev.h"
 #include "mlc_fixed.h"
+#include "mlc_text.h"
 #include "mlc_time.h"
 
 #define MLCORE_LOG_LINE_MAX	128	/* the driver's log_msg[128] */
@@ -161,32 +162,6 @@ long mlcore_dev_ioctl(struct mlcore_dev *dev, struct mlc_host *host,
 		/* Not ENOTTY: the driver says EINVAL for anything unknown. */
 		return -EINVAL;
 	}
-}
-
-/* A bounded appender: keeps counting past the end like snprintf. */
-struct mlc_text {
-	char *buf;
-	size_t size;
-	size_t len;
-};
-
-#define mlc_text_printf(t, ...)						\
-	do {								\
-		size_t __room = (t)->len < (t)->size ?			\
-				(t)->size - (t)->len : 0;		\
-		int __n = mlc_snprintf(__room ? (t)->buf + (t)->len :	\
-				       NULL, __room, __VA_ARGS__);	\
-		if (__n > 0)						\
-			(t)->len += (size_t)__n;			\
-	} while (0)
-
-static void mlc_text_init(struct mlc_text *t, char *buf, size_t size)
-{
-	t->buf = buf;
-	t->size = size;
-	t->len = 0;
-	if (size)
-		buf[0] = '\0';
 }
 
 size_t mlcore_render_result(const struct mlcore_dev *dev, char *buf,

@@ -55,6 +55,11 @@ unsigned int mlc_vfs_default_poll_mask(void)
 	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
+long mlc_vfs_compat_ioctl_no_handler(void)
+{
+	return -ENOTTY;
+}
+
 int mlc_vfs_proc_open_check(int open_flags, bool may_override_perm)
 {
 	if ((mlc_fmode_from_flags(open_flags) & MLC_FMODE_WRITE) &&
@@ -68,4 +73,265 @@ long mlc_vfs_proc_write(unsigned int f_mode)
 	if (!(f_mode & MLC_FMODE_WRITE))
 		return -EBADF;
 	return -EIO;		/* proc_reg_write() without proc_write */
+}
+
+/* --- read/write/lseek: fs/read_write.c ------------------------------- */
+
+/* MAX_RW_COUNT with 4 KiB pages. */
+#define MLC_MAX_RW_COUNT	((size_t)(INT_MAX & ~4095))
+/* The largest loff_t (the kernel's S64_MAX; no libc name in the kernel). */
+#define MLC_LOFF_MAX		((int64_t)(~0ULL >> 1))
+
+long mlc_vfs_rw_check(unsigned int f_mode, unsigned int need, bool positional,
+		      int64_t pos, size_t count)
+{
+	/* ksys_pread64()/ksys_pwrite64(), before even looking at the fd. */
+	if (positional && pos < 0)
+		return -EINVAL;
+	/* vfs_read()/vfs_write(). */
+	if (!(f_mode & need))
+		return -EBADF;
+	/* rw_verify_area(), for a file without FMODE_UNSIGNED_OFFSET. */
+	if (count > (size_t)MLC_LOFF_MAX)
+		return -EINVAL;
+	if (pos < 0)
+		return -EINVAL;
+	if ((uint64_t)pos + (uint64_t)count > (uint64_t)MLC_LOFF_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+size_t mlc_vfs_rw_count(size_t count)
+{
+	return count > MLC_MAX_RW_COUNT ? MLC_MAX_RW_COUNT : count;
+}
+
+int64_t mlc_vfs_default_llseek(int64_t *f_pos, int64_t i_size, int64_t offset,
+			       int whence)
+{
+	/* ksys_lseek(): whence is unsigned there, and at most SEEK_MAX. */
+	if (whence < MLC_SEEK_SET || whence > MLC_SEEK_HOLE)
+		return -EINVAL;
+
+	switch (whence) {
+	case MLC_SEEK_END:
+		/* loff_t arithmetic wraps in the kernel (-fno-strict-overflow) */
+		offset = (int64_t)((uint64_t)offset + (uint64_t)i_size);
+		break;
+	case MLC_SEEK_CUR:
+		if (offset == 0)
+			return *f_pos;
+		offset = (int64_t)((uint64_t)offset + (uint64_t)*f_pos);
+		break;
+	case MLC_SEEK_DATA:
+		if (offset >= i_size)
+			return -ENXIO;
+		break;
+	case MLC_SEEK_HOLE:
+		if (offset >= i_size)
+			return -ENXIO;
+		offset = i_size;
+		break;
+	default:
+		break;
+	}
+
+	if (offset < 0)
+		return -EINVAL;
+	*f_pos = offset;
+	return offset;
+}
+
+/* --- sysfs attributes: fs/kernfs/file.c, fs/sysfs/file.c -------------- */
+
+/* ACC_MODE(): what inode_permission() is asked for, O_ACCMODE(3) = both. */
+static unsigned int mlc_sysfs_may_mask(int open_flags)
+{
+	static const unsigned char acc[4] = {
+		MLC_FMODE_READ, MLC_FMODE_WRITE,
+		MLC_FMODE_READ | MLC_FMODE_WRITE,
+		MLC_FMODE_READ | MLC_FMODE_WRITE,
+	};
+
+	return acc[open_flags & MLC_O_ACCMODE];
+}
+
+int mlc_vfs_sysfs_open_check(int open_flags, unsigned int mode,
+			     bool may_override_perm)
+{
+	unsigned int want = mlc_sysfs_may_mask(open_flags);
+	unsigned int f_mode = mlc_fmode_from_flags(open_flags);
+
+	/* generic_permission(): root:root owns it; others get the o bits. */
+	if (!may_override_perm) {
+		if ((want & MLC_FMODE_READ) && !(mode & 0004))
+			return -EACCES;
+		if ((want & MLC_FMODE_WRITE) && !(mode & 0002))
+			return -EACCES;
+	}
+
+	/* kernfs_fop_open(): the attribute's own permission, for everyone. */
+	if ((f_mode & MLC_FMODE_WRITE) && !(mode & 0222))
+		return -EACCES;
+	if ((f_mode & MLC_FMODE_READ) && !(mode & 0444))
+		return -EACCES;
+	return 0;
+}
+
+long mlc_vfs_sysfs_write(struct mlc_host *host, mlc_uptr src, size_t count,
+			 char *page, mlc_sysfs_store_fn store, void *priv)
+{
+	/* kernfs_fop_write_iter(): sysfs has no atomic_write_len. */
+	size_t len = count < MLC_SYSFS_PAGE_SIZE ? count : MLC_SYSFS_PAGE_SIZE;
+
+	if (mlc_copy_from_user(host, page, src, len))
+		return -EFAULT;
+	page[len] = '\0';
+
+	/* sysfs_kf_write(). */
+	if (!len)
+		return 0;
+	return store(priv, host, page, len);
+}
+
+/* --- the preload door's VFS answers: fs/ioctl.c, fs/namei.c, fs/open.c -- */
+
+/* asm-generic/ioctls.h (x86_64 uses it); FIOQSIZE is x86's 0x5460. */
+#define MLC_FIONREAD	0x541B
+#define MLC_FIONBIO	0x5421
+#define MLC_FIONCLEX	0x5450
+#define MLC_FIOCLEX	0x5451
+#define MLC_FIOASYNC	0x5452
+#define MLC_FIOQSIZE	0x5460
+
+bool mlc_vfs_ioctl_is_vfs(unsigned int cmd, bool regular)
+{
+	switch (cmd) {
+	case MLC_FIOCLEX:
+	case MLC_FIONCLEX:
+	case MLC_FIONBIO:
+	case MLC_FIOASYNC:
+		return true;
+	case MLC_FIONREAD:
+	case MLC_FIOQSIZE:
+		return regular;
+	default:
+		return false;
+	}
+}
+
+/* get_user() of an int argument. */
+static long mlc_get_user_int(struct mlc_host *host, mlc_uptr arg, int *v)
+{
+	return mlc_copy_from_user(host, v, arg, sizeof(*v)) ? -EFAULT : 0;
+}
+
+long mlc_vfs_ioctl(struct mlc_host *host, unsigned int cmd, mlc_uptr arg,
+		   bool regular, int64_t f_pos, unsigned int *flags)
+{
+	int on;
+	long err;
+
+	switch (cmd) {
+	case MLC_FIOCLEX:
+		*flags |= MLC_VFS_FD_CLOEXEC;
+		return 0;
+	case MLC_FIONCLEX:
+		*flags &= ~MLC_VFS_FD_CLOEXEC;
+		return 0;
+	case MLC_FIONBIO:		/* ioctl_fionbio() */
+		if ((err = mlc_get_user_int(host, arg, &on)))
+			return err;
+		if (on)
+			*flags |= MLC_VFS_O_NONBLOCK;
+		else
+			*flags &= ~MLC_VFS_O_NONBLOCK;
+		return 0;
+	case MLC_FIOASYNC:		/* ioctl_fioasync(), no ->fasync */
+		if ((err = mlc_get_user_int(host, arg, &on)))
+			return err;
+		if (!on != !(*flags & MLC_VFS_O_ASYNC))
+			return -ENOTTY;
+		return 0;
+	case MLC_FIONREAD:		/* i_size_read(inode) - filp->f_pos */
+		if (regular) {
+			int left = (int)(0 - f_pos);
+
+			return mlc_copy_to_user(host, arg, &left, sizeof(left))
+				       ? -EFAULT : 0;
+		}
+		break;
+	case MLC_FIOQSIZE:		/* inode_get_bytes(inode) */
+		if (regular) {
+			int64_t bytes = 0;
+
+			return mlc_copy_to_user(host, arg, &bytes, sizeof(bytes))
+				       ? -EFAULT : 0;
+		}
+		break;
+	}
+	return -ENOTTY;	/* not the VFS's: the caller should not have asked */
+}
+
+long mlc_vfs_positional_check(int64_t pos)
+{
+	return pos < 0 ? -EINVAL : 0;
+}
+
+long mlc_vfs_lseek_whence_check(int whence)
+{
+	return whence < MLC_SEEK_SET || whence > MLC_SEEK_HOLE ? -EINVAL : 0;
+}
+
+long mlc_vfs_mmap_check(unsigned int f_mode, bool shared, bool prot_write,
+			size_t len)
+{
+	if (!len)
+		return -EINVAL;
+	if (shared && prot_write && !(f_mode & MLC_FMODE_WRITE))
+		return -EACCES;
+	if (!(f_mode & MLC_FMODE_READ))
+		return -EACCES;
+	return 0;
+}
+
+#define MLC_O_CREAT	0100
+#define MLC_O_EXCL	0200
+#define MLC_O_TRUNC	01000
+#define MLC_O_DIRECTORY	0200000
+
+int mlc_vfs_open_existing_check(int open_flags, unsigned int i_mode)
+{
+	bool dir = (i_mode & MLC_S_IFMT) == MLC_S_IFDIR;
+
+	/* do_open(): an existing name under O_CREAT|O_EXCL. */
+	if ((open_flags & (MLC_O_CREAT | MLC_O_EXCL)) ==
+	    (MLC_O_CREAT | MLC_O_EXCL))
+		return -EEXIST;
+	if (dir && (open_flags & MLC_O_CREAT))
+		return -EISDIR;
+	if ((open_flags & MLC_O_DIRECTORY) && !dir)
+		return -ENOTDIR;
+	/* may_open(): a directory is never opened for writing. */
+	if (dir && ((open_flags & MLC_O_ACCMODE) != MLC_O_RDONLY ||
+		    (open_flags & MLC_O_TRUNC)))
+		return -EISDIR;
+	return 0;
+}
+
+int mlc_vfs_access(unsigned int i_mode, int want, bool may_override_perm,
+		   bool in_root_group)
+{
+	unsigned int bits;
+
+	want &= MLC_R_OK | MLC_W_OK | MLC_X_OK;
+	if (may_override_perm) {
+		/* capable_wrt_inode_uidgid(CAP_DAC_OVERRIDE) */
+		if (!(want & MLC_X_OK) || (i_mode & MLC_S_IFMT) == MLC_S_IFDIR ||
+		    (i_mode & 0111))
+			return 0;
+		return -EACCES;
+	}
+	bits = in_root_group ? (i_mode >> 3) & 7 : i_mode & 7;
+	return (want & ~bits) ? -EACCES : 0;
 }

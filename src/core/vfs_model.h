@@ -36,6 +36,12 @@ long mlc_vfs_mmap_no_handler(void);
 unsigned int mlc_vfs_default_poll_mask(void);
 
 /*
+ * A 32-bit caller's ioctl on a file whose driver has no compat_ioctl
+ * (neither mlcore nor the ml_lib test driver has one): ENOTTY.
+ */
+long mlc_vfs_compat_ioctl_no_handler(void);
+
+/*
  * A procfs file without a write handler (mode 0444): opening it for
  * writing fails with EACCES unless the opener may override permissions
  * (root); write(2) on such an open file gives EIO even for 0 bytes, and
@@ -43,6 +49,161 @@ unsigned int mlc_vfs_default_poll_mask(void);
  */
 int mlc_vfs_proc_open_check(int open_flags, bool may_override_perm);
 long mlc_vfs_proc_write(unsigned int f_mode);
+
+/* lseek(2) whence values, as the kernel numbers them. */
+#define MLC_SEEK_SET	0
+#define MLC_SEEK_CUR	1
+#define MLC_SEEK_END	2
+#define MLC_SEEK_DATA	3
+#define MLC_SEEK_HOLE	4
+
+/*
+ * read(2), write(2), pread64(2) and pwrite64(2) on a file whose driver has
+ * the handler: what the VFS checks before calling it (ksys_pread64() and
+ * ksys_pwrite64(), vfs_read()/vfs_write(), rw_verify_area()).  need is
+ * MLC_FMODE_READ or MLC_FMODE_WRITE; positional is true for pread/pwrite,
+ * where a negative pos is EINVAL before anything else.  Then EBADF without
+ * the access mode, EINVAL for a negative pos or one that pos + count would
+ * overflow.  Returns 0 when the driver is to be called.  Not modelled:
+ * access_ok() (EFAULT for an address outside user space).
+ */
+long mlc_vfs_rw_check(unsigned int f_mode, unsigned int need, bool positional,
+		      int64_t pos, size_t count);
+/* The count a driver sees: at most MAX_RW_COUNT (INT_MAX & PAGE_MASK). */
+size_t mlc_vfs_rw_count(size_t count);
+
+/*
+ * default_llseek() over a file whose inode has size i_size, from *f_pos,
+ * which it updates on success.  Whence beyond SEEK_HOLE: EINVAL (the
+ * syscall's check).  SEEK_END: i_size + offset; SEEK_DATA: ENXIO at or
+ * past i_size; SEEK_HOLE: ENXIO at or past i_size, else i_size; a negative
+ * result: EINVAL.  Returns the new position or -errno.
+ */
+int64_t mlc_vfs_default_llseek(int64_t *f_pos, int64_t i_size, int64_t offset,
+			       int whence);
+
+/* --- sysfs (kernfs) attributes, Linux 6.1 fs/kernfs/file.c, fs/sysfs/ --- */
+
+/* A sysfs write is cut to one page; the store sees at most this much. */
+#define MLC_SYSFS_PAGE_SIZE	4096
+
+/*
+ * Opening a sysfs attribute: inode_permission() on the attribute's mode
+ * (owned by root:root, so an unprivileged opener gets the "other" bits),
+ * then kernfs_fop_open(), which refuses read access to an attribute
+ * without a read bit and write access to one without a write bit even when
+ * may_override_perm (root).  Every attribute served here has a show
+ * handler exactly when its mode has a read bit and a store handler exactly
+ * when it has a write bit.  Returns 0 or -EACCES.
+ */
+int mlc_vfs_sysfs_open_check(int open_flags, unsigned int mode,
+			     bool may_override_perm);
+
+/* An attribute's store: returns the bytes consumed or -errno. */
+typedef long (*mlc_sysfs_store_fn)(void *priv, struct mlc_host *host,
+				   const char *buf, size_t count);
+
+/*
+ * write(2) of count bytes from src on a sysfs attribute opened for writing
+ * (kernfs_fop_write_iter() and sysfs_kf_write()): the write is cut to
+ * MLC_SYSFS_PAGE_SIZE bytes, copied into page (which must hold
+ * MLC_SYSFS_PAGE_SIZE + 1 bytes) and NUL-terminated there; -EFAULT when
+ * the copy faults; an empty write returns 0 without calling store;
+ * otherwise whatever store returns.  sysfs ignores the file position; the
+ * caller advances it by a positive result, as kernfs does.
+ */
+long mlc_vfs_sysfs_write(struct mlc_host *host, mlc_uptr src, size_t count,
+			 char *page, mlc_sysfs_store_fn store, void *priv);
+
+
+/* --- what the preload door must answer itself (Linux 6.1, fs/ioctl.c,
+ * fs/namei.c, fs/open.c, fs/read_write.c): a door that is not the kernel
+ * serves a real path with these answers, so no door decides them. --- */
+
+/* The flags the VFS's own ioctls read and change. */
+#define MLC_VFS_FD_CLOEXEC	0x1u	/* the descriptor's FD_CLOEXEC */
+#define MLC_VFS_O_NONBLOCK	0x2u	/* the description's O_NONBLOCK */
+#define MLC_VFS_O_ASYNC		0x4u	/* the description's O_ASYNC (FASYNC) */
+
+/*
+ * Whether do_vfs_ioctl() answers cmd itself, before any driver, on a file
+ * of this kind (regular: a proc or sysfs file; else a character device):
+ * FIOCLEX, FIONCLEX, FIONBIO and FIOASYNC for every file, FIONREAD and
+ * FIOQSIZE for a regular file.  (FIONREAD on a character device goes to
+ * the driver; FIOQSIZE there is ENOTTY, which drivers also answer.)
+ */
+bool mlc_vfs_ioctl_is_vfs(unsigned int cmd, bool regular);
+
+/*
+ * Answers an ioctl mlc_vfs_ioctl_is_vfs() claimed, for a file without a
+ * fasync handler (none of the files served here has one).  *flags holds
+ * the MLC_VFS_* state on entry and the new state on return:
+ *   FIOCLEX, FIONCLEX: set / clear MLC_VFS_FD_CLOEXEC; the argument is not
+ *     read; 0.
+ *   FIONBIO: reads an int (EFAULT if it cannot), sets O_NONBLOCK when it is
+ *     non-zero, else clears it; 0.
+ *   FIOASYNC: reads an int (EFAULT); a request that would change O_ASYNC
+ *     fails with ENOTTY (no fasync handler) and changes nothing, one that
+ *     would not returns 0.  So FIOASYNC(1) is ENOTTY with O_ASYNC clear and
+ *     FIOASYNC(0) is 0.
+ *   FIONREAD (regular): writes the int i_size - f_pos (i_size is 0 here).
+ *   FIOQSIZE (regular): writes the loff_t inode_get_bytes(), 0 here.
+ */
+long mlc_vfs_ioctl(struct mlc_host *host, unsigned int cmd, mlc_uptr arg,
+		   bool regular, int64_t f_pos, unsigned int *flags);
+
+/*
+ * pread64(2)/pwrite64(2)/preadv(2)/pwritev(2): a negative position is
+ * EINVAL before the file is even looked at (ksys_pread64()).  Every file
+ * served here keeps FMODE_PREAD/FMODE_PWRITE (none uses nonseekable_open),
+ * so otherwise the read or write goes on at that position.  0 or -EINVAL.
+ */
+long mlc_vfs_positional_check(int64_t pos);
+
+/* lseek(2) with a whence beyond SEEK_MAX (SEEK_HOLE): EINVAL before the
+ * file's llseek (ksys_lseek()).  0 or -EINVAL. */
+long mlc_vfs_lseek_whence_check(int whence);
+
+/*
+ * mmap(2) of a file, what do_mmap() checks before the file's mmap handler:
+ * a zero length is EINVAL; a shared writable mapping of a file not open
+ * for writing, or any mapping of a file not open for reading, is EACCES.
+ * 0 when the handler is to be asked (mlc_vfs_mmap_no_handler(),
+ * mlc_proc_mmap()).
+ */
+long mlc_vfs_mmap_check(unsigned int f_mode, bool shared, bool prot_write,
+			size_t len);
+
+/* Inode type bits, as the kernel numbers them. */
+#define MLC_S_IFMT	0170000
+#define MLC_S_IFDIR	0040000
+#define MLC_S_IFCHR	0020000
+#define MLC_S_IFREG	0100000
+
+/*
+ * open(2) of a path that exists, with inode mode i_mode, before the
+ * file's own open (do_open(), may_open()): O_CREAT|O_EXCL is EEXIST;
+ * O_DIRECTORY on a non-directory is ENOTDIR; a directory opened for
+ * writing (or with O_CREAT or O_TRUNC) is EISDIR.  0 or -errno.
+ */
+int mlc_vfs_open_existing_check(int open_flags, unsigned int i_mode);
+
+/* access(2) mode bits. */
+#define MLC_R_OK	4
+#define MLC_W_OK	2
+#define MLC_X_OK	1
+
+/*
+ * access(2)/faccessat(2) of an inode owned by root:root (every file served
+ * here), mode i_mode, asking for want (MLC_R_OK|MLC_W_OK|MLC_X_OK):
+ * generic_permission().  root (may_override_perm) may read and write
+ * anything and execute a directory or a file with an x bit; anyone else
+ * gets the group bits when in_root_group, else the other bits.  0 or
+ * -EACCES.  (kernfs refusing read/write at open time despite this is
+ * mlc_vfs_sysfs_open_check()'s business, as in the kernel.)
+ */
+int mlc_vfs_access(unsigned int i_mode, int want, bool may_override_perm,
+		   bool in_root_group);
 
 #ifdef __cplusplus
 }

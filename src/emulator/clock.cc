@@ -6,18 +6,12 @@
 
 namespace mlc {
 
-namespace {
-
-int64_t monotonic_ns()
+int64_t monotonic_now_ns()
 {
 	timespec ts{};
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
-
-}  // namespace
-
-RealClock::RealClock() : boot_monotonic_ns_(monotonic_ns()) {}
 
 mlc_timespec RealClock::realtime() const
 {
@@ -28,7 +22,7 @@ mlc_timespec RealClock::realtime() const
 
 int64_t RealClock::since_boot_ns() const
 {
-	return monotonic_ns() - boot_monotonic_ns_;
+	return monotonic_now_ns() - boot_monotonic_ns_;
 }
 
 std::optional<ClockSpec> ClockSpec::parse(std::string_view text)

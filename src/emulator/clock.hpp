@@ -13,9 +13,16 @@
 
 namespace mlc {
 
+// CLOCK_MONOTONIC in nanoseconds.
+int64_t monotonic_now_ns();
+
 class RealClock final : public Clock {
 public:
-	RealClock();
+	// Time since boot counts from boot_monotonic_ns (now by default).
+	explicit RealClock(int64_t boot_monotonic_ns = monotonic_now_ns())
+		: boot_monotonic_ns_(boot_monotonic_ns)
+	{
+	}
 	mlc_timespec realtime() const override;
 	int64_t since_boot_ns() const override;
 

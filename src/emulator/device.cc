@@ -33,31 +33,47 @@ Device::Device(DeviceState &state, DeviceServices services)
 {
 }
 
-mlc_host Device::host_for(UserMemory *mem, KernelLog &klog)
-{
-	mlc_host host;
-	host.clock = services_.clock.get();
-	host.klog = &klog;
-	host.logfile = services_.logfile.get();
-	host.random = services_.random.get();
-	host.user = mem;
-	return host;
-}
+// One core call: the instance lock held for its whole duration, and a host
+// carrying the instance's services and this call's caller memory.
+class Device::Call {
+public:
+	Call(Device &dev, UserMemory *mem)
+		: guard_(dev.state_.lock), klog_(dev.state_.klog, *dev.services_.clock)
+	{
+		host_.clock = dev.services_.clock.get();
+		host_.klog = &klog_;
+		host_.logfile = dev.services_.logfile.get();
+		host_.random = dev.services_.random.get();
+		host_.user = mem;
+	}
+	mlc_host *host() { return &host_; }
+
+private:
+	RobustLock guard_;
+	KernelLog klog_;
+	mlc_host host_;
+};
 
 void Device::load()
 {
-	RobustLock guard(state_.lock);
-	KernelLog klog(state_.klog, *services_.clock);
-	mlc_host host = host_for(nullptr, klog);
-	mlcore_dev_load(&state_.mlcore, &host);
+	Call call(*this, nullptr);
+	mlcore_dev_load(&state_.mlcore, call.host());
+	ml_lib_test_dev_load(&state_.mllib, call.host());
+}
+
+void Device::reload()
+{
+	Call call(*this, nullptr);
+	ml_lib_test_dev_unload(&state_.mllib, call.host());
+	mlcore_dev_unload(&state_.mlcore, call.host());
+	mlcore_dev_load(&state_.mlcore, call.host());
+	ml_lib_test_dev_load(&state_.mllib, call.host());
 }
 
 long Device::mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	RobustLock guard(state_.lock);
-	KernelLog klog(state_.klog, *services_.clock);
-	mlc_host host = host_for(&mem, klog);
-	return mlcore_dev_ioctl(&state_.mlcore, &host, cmd, arg);
+	Call call(*this, &mem);
+	return mlcore_dev_ioctl(&state_.mlcore, call.host(), cmd, arg);
 }
 
 long Device::mlcore_ioctl(unsigned int cmd, void *arg)
@@ -92,6 +108,56 @@ std::string Device::render_mlcore_train()
 	return std::string(buf, std::min(len, sizeof(buf) - 1));
 }
 
+void Device::mllib_open()
+{
+	Call call(*this, nullptr);
+	ml_lib_test_dev_open(&state_.mllib, call.host());
+}
+
+void Device::mllib_release()
+{
+	Call call(*this, nullptr);
+	ml_lib_test_dev_release(&state_.mllib, call.host());
+}
+
+long Device::mllib_read(mlc_uptr dst, size_t count, int64_t *pos, UserMemory &mem)
+{
+	Call call(*this, &mem);
+	return ml_lib_test_dev_read(&state_.mllib, call.host(), dst, count, pos);
+}
+
+long Device::mllib_write(mlc_uptr src, size_t count, int64_t *pos, UserMemory &mem)
+{
+	Call call(*this, &mem);
+	return ml_lib_test_dev_write(&state_.mllib, call.host(), src, count, pos);
+}
+
+long Device::mllib_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
+{
+	Call call(*this, &mem);
+	return ml_lib_test_dev_ioctl(&state_.mllib, call.host(), cmd, arg);
+}
+
+long Device::mllib_control_write(mlc_uptr src, size_t count, UserMemory &mem)
+{
+	char page[MLC_SYSFS_PAGE_SIZE + 1];
+	Call call(*this, &mem);
+	return mlc_vfs_sysfs_write(call.host(), src, count, page,
+				   ml_lib_test_dev_control_store, &state_.mllib);
+}
+
+size_t Device::render_mllib(MllibRenderFn render, char *buf, size_t size)
+{
+	RobustLock guard(state_.lock);
+	return render(&state_.mllib, buf, size);
+}
+
+ml_lib_test_dev Device::mllib_snapshot()
+{
+	RobustLock guard(state_.lock);
+	return state_.mllib;
+}
+
 std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)
 {
 	RobustLock guard(state_.lock);
@@ -104,14 +170,19 @@ mlcore_dev Device::mlcore_snapshot()
 	return state_.mlcore;
 }
 
+void init_device_state(DeviceState &state)
+{
+	std::memset(static_cast<void *>(&state), 0, sizeof(DeviceState));
+	state.lock.init();
+	state.klog.clear();
+}
+
 namespace {
 
 std::unique_ptr<DeviceState> new_state()
 {
 	auto state = std::make_unique<DeviceState>();
-	std::memset(static_cast<void *>(state.get()), 0, sizeof(DeviceState));
-	state->lock.init();
-	state->klog.clear();
+	init_device_state(*state);
 	return state;
 }
 

@@ -27,10 +27,16 @@ struct DeviceServices {
 	std::unique_ptr<LogFile> logfile;
 	std::unique_ptr<RandomSource> random;
 
-	// Real clock, system randomness, log file at log_path ("" = none).
+	// The given clock, system randomness unless seeded, the log file at
+	// log_path ("" = a log file that cannot be opened: every SET_RESULT
+	// then logs the driver's "Failed to open log file." line, as the
+	// driver does when /var/log is not writable).
 	static DeviceServices make(const ClockSpec &clock, std::string log_path,
 				   std::optional<uint64_t> seed = std::nullopt);
 };
+
+// A blank state with an initialised lock and an empty kernel log.
+void init_device_state(DeviceState &state);
 
 class Device {
 public:
@@ -39,6 +45,8 @@ public:
 	// Module load: reset every device to its load-time state and print the
 	// load lines.  Done once when the state is created.
 	void load();
+	// Module unload then load, in place under the lock (mlcore-emu reset).
+	void reload();
 
 	// mlcore unlocked_ioctl with the caller's memory.
 	long mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem);
@@ -51,6 +59,21 @@ public:
 	size_t render_mlcore_result(char *buf, size_t size);
 	size_t render_mlcore_train(char *buf, size_t size);
 
+	// The ml_lib test driver (/dev/mllibdev).  Offsets belong to the
+	// caller's open file; the device only reads and advances *pos.
+	void mllib_open();
+	void mllib_release();
+	long mllib_read(mlc_uptr dst, size_t count, int64_t *pos, UserMemory &mem);
+	long mllib_write(mlc_uptr src, size_t count, int64_t *pos, UserMemory &mem);
+	long mllib_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem);
+	// A write(2) to ml_model1's sysfs `control` (page-cut, NUL-terminated).
+	long mllib_control_write(mlc_uptr src, size_t count, UserMemory &mem);
+	// /proc/mllibdev or one of the device's sysfs attributes, rendered
+	// under the lock by one of the core's renderers.
+	using MllibRenderFn = size_t (*)(const ml_lib_test_dev *, char *, size_t);
+	size_t render_mllib(MllibRenderFn render, char *buf, size_t size);
+	ml_lib_test_dev mllib_snapshot();
+
 	// Kernel log records with seq >= from.
 	std::vector<KernelLogRecord> kernel_log(uint64_t from = 0);
 
@@ -60,7 +83,7 @@ public:
 	const DeviceServices &services() const { return services_; }
 
 private:
-	mlc_host host_for(UserMemory *mem, KernelLog &klog);
+	class Call;
 
 	DeviceState &state_;
 	DeviceServices services_;

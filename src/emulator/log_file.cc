@@ -2,34 +2,61 @@
 #include "emulator/log_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 namespace mlc {
 
+LogFile::~LogFile()
+{
+	close_fd();
+}
+
+void LogFile::close_fd()
+{
+	if (fd_ >= 0)
+		::close(fd_);
+	fd_ = -1;
+}
+
+// Whether the kept descriptor is still the file the path names.
+bool LogFile::still_current() const
+{
+	struct stat st;
+	if (fd_ < 0 || ::lstat(path_.c_str(), &st) != 0)
+		return false;
+	return S_ISREG(st.st_mode) && st.st_dev == dev_ && st.st_ino == ino_;
+}
+
 int LogFile::append(std::string_view text)
 {
 	if (path_.empty())
 		return MLC_LOGFILE_OPEN_FAILED;
 
-	// O_NOFOLLOW: a symlink at the path makes the open fail (ELOOP), which
-	// the driver reports as "Failed to open log file." and goes on.
-	int fd = ::open(path_.c_str(),
-			O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-			0644);
-	if (fd < 0)
-		return MLC_LOGFILE_OPEN_FAILED;
+	if (!still_current()) {
+		close_fd();
+		// O_NOFOLLOW: a symlink at the path makes the open fail (ELOOP),
+		// which the driver reports as "Failed to open log file." and
+		// goes on.
+		fd_ = ::open(path_.c_str(),
+			     O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+			     0644);
+		if (fd_ < 0)
+			return MLC_LOGFILE_OPEN_FAILED;
+		struct stat st;
+		if (::fstat(fd_, &st) == 0) {
+			dev_ = st.st_dev;
+			ino_ = st.st_ino;
+		}
+	}
 
-	int result = MLC_LOGFILE_OK;
 	ssize_t n;
 	do {
-		n = ::write(fd, text.data(), text.size());
+		n = ::write(fd_, text.data(), text.size());
 	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		result = MLC_LOGFILE_WRITE_FAILED;
-	::close(fd);
-	return result;
+	return n < 0 ? MLC_LOGFILE_WRITE_FAILED : MLC_LOGFILE_OK;
 }
 
 }  // namespace mlc

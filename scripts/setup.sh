@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs, then configures and
+# builds it (preset "default", into build/).  Safe to run again.
+#   bash scripts/setup.sh            install + build
+#   MLC_SKIP_APT=1 bash scripts/setup.sh   build only (packages already there)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+	cmake g++ make pkg-config
+	libfuse3-dev fuse3
+	libboost-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+	libgtest-dev libgmock-dev libbenchmark-dev
+	python3 util-linux procps
+)
+
+if [ "${MLC_SKIP_APT:-0}" != 1 ]; then
+	sudo=
+	if [ "$(id -u)" != 0 ]; then
+		command -v sudo >/dev/null || { echo "setup: run as root or install sudo" >&2; exit 1; }
+		sudo=sudo
+	fi
+	echo "setup: installing Debian packages: ${packages[*]}"
+	$sudo apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+echo "setup: building (preset default -> build/)"
+cmake --preset default
+cmake --build --preset default -j"$(nproc)"
+echo "setup: done; the command is build/mlcore-emu (try build/mlcore-emu --help)"

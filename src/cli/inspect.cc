@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// `mlcore-emu status`, `dmesg`, `reset` and `list`: look at and manage
+// instances without mounting anything.
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "cli/server_registry.hpp"
+#include "emulator/instance.hpp"
+
+namespace mlc::cli {
+
+int status(const std::string &name)
+{
+	auto inst = Instance::open_existing(name);
+	const InstanceHeader &h = inst->header();
+	mlcore_dev dev = inst->device().mlcore_snapshot();
+
+	fmt::print("instance:       {}\n", name);
+	fmt::print("segment:        /dev/shm/{} (layout {}, {} bytes)\n",
+		   Instance::segment_name(name), h.layout_version, h.segment_size);
+	fmt::print("state dir:      {}\n", inst->state_dir().string());
+	fmt::print("log file:       {}\n", inst->log_path().string());
+	fmt::print("clock:          {}\n", inst->clock_spec().to_string());
+	fmt::print("mlcore:         latest result {}, history {}/{}, training {}/{}\n",
+		   dev.latest_result, dev.hist_count, MLCORE_HISTORY_SIZE,
+		   dev.train_count, MLCORE_MAX_TRAINING_ENTRIES);
+	auto servers = live_servers(name);
+	if (servers.empty())
+		fmt::print("served at:      (not mounted)\n");
+	for (const auto &s : servers)
+		fmt::print("served at:      {} (pid {})\n", s.root, s.pid);
+	return 0;
+}
+
+int dmesg(const std::string &name, bool follow, bool raw)
+{
+	auto inst = Instance::open_existing(name);
+	uint64_t next = 0;
+	for (;;) {
+		for (const auto &rec : inst->device().kernel_log(next)) {
+			fmt::print("{}\n", raw ? format_raw(rec) : format_dmesg(rec));
+			next = rec.seq + 1;
+		}
+		if (!follow)
+			return 0;
+		std::fflush(stdout);
+		std::this_thread::sleep_for(std::chrono::milliseconds(100));
+	}
+}
+
+int reset(const std::string &name, const std::optional<std::string> &clock_arg)
+{
+	std::optional<ClockSpec> clock;
+	if (clock_arg) {
+		clock = ClockSpec::parse(*clock_arg);
+		if (!clock)
+			throw InstanceError(fmt::format(
+				"bad --clock '{}': use real or fixed:EPOCH", *clock_arg));
+	}
+	std::unique_ptr<Instance> inst;
+	try {
+		inst = Instance::open_existing(name);
+	} catch (const InstanceError &e) {
+		// Another layout, or never initialised: recreate from scratch.
+		if (std::string(e.what()).find("no instance named") != std::string::npos)
+			throw;
+		Instance::remove(name);
+		Instance::open_or_create(name, {clock, std::nullopt});
+		fmt::print("mlcore-emu: recreated instance '{}'\n", name);
+		return 0;
+	}
+	inst->reset(clock);
+	fmt::print("mlcore-emu: reset instance '{}' (devices reloaded)\n", name);
+	return 0;
+}
+
+int list()
+{
+	auto names = Instance::list();
+	if (names.empty()) {
+		fmt::print("no instances (`mlcore-emu serve --root DIR` creates one)\n");
+		return 0;
+	}
+	for (const auto &name : names) {
+		auto servers = live_servers(name);
+		std::string where;
+		for (const auto &s : servers)
+			where += fmt::format(" {} (pid {})", s.root, s.pid);
+		fmt::print("{}{}\n", name, where.empty() ? " (not mounted)" : where);
+	}
+	return 0;
+}
+
+}  // namespace mlc::cli

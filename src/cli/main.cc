@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// mlcore-emu: serve emulated mlcore and ml_lib kernel interfaces to
+// unmodified programs.
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "emulator/instance.hpp"
+#include "fuse_proc/fuse_door.hpp"
+
+namespace {
+
+constexpr const char *kDescription =
+	"mlcore-emu - emulate the mlcore driver (/dev/mlcore, /proc/mlcore_result,\n"
+	"/proc/mlcore_train) for unmodified programs, without a kernel module.\n"
+	"\n"
+	"The device state of an instance lives in shared memory, so every door and\n"
+	"every process sees one device, and a crash of any one loses nothing.";
+
+constexpr const char *kFooter =
+	"\nEXAMPLES\n"
+	"  mlcore-emu serve --root /tmp/ml          mount dev/, proc/ at /tmp/ml\n"
+	"  python3 agent.py /tmp/ml/dev/mlcore      use it like the real device\n"
+	"  cat /tmp/ml/proc/mlcore_result           read the prediction history\n"
+	"  mlcore-emu dmesg                         the kernel log lines\n"
+	"  mlcore-emu stop --root /tmp/ml           unmount\n"
+	"\nFILES\n"
+	"  /dev/shm/mlcore-emu.UID.NAME   instance state (mode 0600)\n"
+	"  $MLCORE_EMU_STATE_DIR, else $XDG_RUNTIME_DIR/mlcore-emu, else\n"
+	"  /tmp/mlcore-emu-UID            per-instance directory: mlcore.log, servers/\n"
+	"\nEXIT STATUS\n"
+	"  0 on success, 1 on an error (one line on stderr says why and how to fix it).\n";
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+	using namespace mlc;
+	CLI::App app{kDescription, "mlcore-emu"};
+	app.footer(kFooter);
+	app.require_subcommand(1);
+	app.set_version_flag("--version", "mlcore-emu 0.1.0");
+
+	cli::ServeArgs serve;
+	std::string clock_text;
+	uint64_t seed = 0;
+	auto *s = app.add_subcommand("serve", "Mount an instance's files at a root "
+				     "directory with FUSE (returns once it is ready)");
+	s->add_option("--root", serve.root, "Mount point (created if missing; must be "
+		      "empty)")->required();
+	s->add_option("--instance", serve.instance, "Instance name (created if "
+		      "missing)")->capture_default_str();
+	s->add_flag("--foreground,-f", serve.foreground, "Stay in the foreground "
+		    "until unmounted or interrupted");
+	s->add_flag("--allow-other", serve.allow_other, "Let other users use the "
+		    "mount (private to you by default)");
+	s->add_option("--clock", clock_text, "real, or fixed:EPOCH to freeze "
+		      "CLOCK_REALTIME at EPOCH seconds (golden tests)");
+	s->add_option("--seed", seed, "Seed for the core's random bytes "
+		      "(repeatable ml_lib datasets)");
+	s->add_flag("--debug", serve.debug, "Trace every FUSE request on stderr "
+		    "(with --foreground)");
+
+	std::string stop_root;
+	auto *st = app.add_subcommand("stop", "Stop serving a root and unmount it");
+	st->add_option("--root", stop_root, "The mount point given to serve")->required();
+
+	std::string instance = "default";
+	auto *status = app.add_subcommand("status", "Show an instance's devices, "
+					  "clock and mounts");
+	status->add_option("--instance", instance, "Instance name")->capture_default_str();
+
+	bool follow = false, raw = false;
+	auto *dm = app.add_subcommand("dmesg", "Print the instance's kernel log");
+	dm->add_option("--instance", instance, "Instance name")->capture_default_str();
+	dm->add_flag("--follow,-w", follow, "Wait for new lines");
+	dm->add_flag("--raw,-r", raw, "Print <level>text instead of timestamps");
+
+	std::string reset_clock;
+	auto *rs = app.add_subcommand("reset", "Reload the devices (module unload + "
+				      "load) in place; mounts keep serving");
+	rs->add_option("--instance", instance, "Instance name")->capture_default_str();
+	rs->add_option("--clock", reset_clock, "A new clock: real or fixed:EPOCH");
+
+	auto *ls = app.add_subcommand("list", "List your instances and where they "
+				      "are served");
+
+	CLI11_PARSE(app, argc, argv);
+
+	try {
+		if (*s) {
+			if (s->count("--clock"))
+				serve.clock = clock_text;
+			if (s->count("--seed"))
+				serve.seed = seed;
+			return cli::serve(serve);
+		}
+		if (*st)
+			return cli::stop(stop_root);
+		if (*status)
+			return cli::status(instance);
+		if (*dm)
+			return cli::dmesg(instance, follow, raw);
+		if (*rs)
+			return cli::reset(instance, rs->count("--clock")
+							    ? std::optional(reset_clock)
+							    : std::nullopt);
+		if (*ls)
+			return cli::list();
+	} catch (const std::exception &e) {
+		fmt::print(stderr, "mlcore-emu: {}\n", e.what());
+		return 1;
+	}
+	return 0;
+}

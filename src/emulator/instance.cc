@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "emulator/instance.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include <boost/interprocess/shared_memory_object.hpp>
+#include <fmt/format.h>
+
+namespace bip = boost::interprocess;
+namespace fs = std::filesystem;
+
+namespace mlc {
+
+namespace {
+
+constexpr const char *kSegmentPrefix = "mlcore-emu.";
+
+std::string uid_prefix()
+{
+	return fmt::format("{}{}.", kSegmentPrefix, getuid());
+}
+
+// Where instance state directories live: $MLCORE_EMU_STATE_DIR, else
+// $XDG_RUNTIME_DIR/mlcore-emu, else /tmp/mlcore-emu-<uid>.
+fs::path state_root()
+{
+	if (const char *dir = getenv("MLCORE_EMU_STATE_DIR"); dir && *dir)
+		return dir;
+	if (const char *dir = getenv("XDG_RUNTIME_DIR"); dir && *dir)
+		return fs::path(dir) / "mlcore-emu";
+	return fmt::format("/tmp/mlcore-emu-{}", getuid());
+}
+
+// mkdir 0700, refusing anything at the path that is not our own directory
+// (a symlink or another user's directory planted in /tmp).
+void make_private_dir(const fs::path &dir)
+{
+	if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+		throw InstanceError(fmt::format("cannot create {}: {}", dir.string(),
+						strerror(errno)));
+	struct stat st;
+	if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != getuid())
+		throw InstanceError(fmt::format(
+			"{} is not a directory owned by uid {}; remove it or set "
+			"MLCORE_EMU_STATE_DIR", dir.string(), getuid()));
+	if ((st.st_mode & 077) != 0)
+		chmod(dir.c_str(), 0700);
+}
+
+// Waits for the creator to finish initialising a segment it just made.
+bool wait_initialised(const InstanceHeader &h)
+{
+	auto magic = [&] {
+		return std::atomic_ref<const uint64_t>(h.magic).load(
+			std::memory_order_acquire);
+	};
+	for (int i = 0; i < 2000 && magic() == 0; i++)
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	return magic() != 0;
+}
+
+void check_layout(const std::string &name, const bip::mapped_region &region)
+{
+	if (region.get_size() < sizeof(InstanceHeader))
+		throw InstanceError(fmt::format(
+			"instance '{}' has a segment too small to be ours; "
+			"run `mlcore-emu reset --instance {}`", name, name));
+	const auto &h = *static_cast<const InstanceHeader *>(region.get_address());
+	if (!wait_initialised(h))
+		throw InstanceError(fmt::format(
+			"instance '{}' was never initialised (its creator died?); "
+			"run `mlcore-emu reset --instance {}`", name, name));
+	if (h.magic != kSegmentMagic || h.layout_version != kSegmentLayoutVersion ||
+	    h.segment_size != sizeof(InstanceSegment) ||
+	    region.get_size() < sizeof(InstanceSegment))
+		throw InstanceError(fmt::format(
+			"instance '{}' has segment layout {} (size {}), this mlcore-emu "
+			"uses layout {} (size {}); it was made by another version. Run "
+			"`mlcore-emu reset --instance {}` to recreate it (its state is lost)",
+			name, h.magic == kSegmentMagic ? std::to_string(h.layout_version)
+						       : std::string("unknown"),
+			h.segment_size, kSegmentLayoutVersion, sizeof(InstanceSegment),
+			name));
+}
+
+template <typename T>
+T load(const T &field)
+{
+	return std::atomic_ref<const T>(field).load(std::memory_order_relaxed);
+}
+
+template <typename T>
+void store(T &field, T value)
+{
+	std::atomic_ref<T>(field).store(value, std::memory_order_relaxed);
+}
+
+// The instance's clock as its segment says at each reading, so that a
+// `reset --clock` in one process reaches every process at its next call.
+class SegmentClock final : public Clock {
+public:
+	explicit SegmentClock(const InstanceHeader &h) : h_(h) {}
+
+	mlc_timespec realtime() const override
+	{
+		if (load(h_.clock_fixed))
+			return {load(h_.clock_epoch_sec), 0};
+		return real_.realtime();
+	}
+
+	int64_t since_boot_ns() const override
+	{
+		if (load(h_.clock_fixed))
+			return 0;
+		return monotonic_now_ns() - load(h_.boot_monotonic_ns);
+	}
+
+private:
+	const InstanceHeader &h_;
+	RealClock real_;
+};
+
+}  // namespace
+
+bool Instance::valid_name(const std::string &name)
+{
+	if (name.empty() || name.size() > 64 || name[0] == '.')
+		return false;
+	for (char c : name)
+		if (!isalnum(static_cast<unsigned char>(c)) && c != '.' &&
+		    c != '_' && c != '-')
+			return false;
+	return true;
+}
+
+std::string Instance::segment_name(const std::string &name)
+{
+	return uid_prefix() + name;
+}
+
+fs::path Instance::state_dir_of(const std::string &name)
+{
+	return state_root() / name;
+}
+
+Instance::Instance(std::string name, bip::mapped_region region,
+		   std::optional<uint64_t> seed)
+	: name_(std::move(name)),
+	  region_(std::move(region)),
+	  segment_(static_cast<InstanceSegment *>(region_.get_address()))
+{
+	attach_device(seed);
+}
+
+Instance::~Instance() = default;
+
+ClockSpec Instance::clock_spec() const
+{
+	return ClockSpec{load(segment_->header.clock_fixed) != 0,
+			 load(segment_->header.clock_epoch_sec)};
+}
+
+void Instance::attach_device(std::optional<uint64_t> seed)
+{
+	DeviceServices services =
+		DeviceServices::make(clock_spec(), log_path().string(), seed);
+	services.clock = std::make_unique<SegmentClock>(segment_->header);
+	device_ = std::make_unique<Device>(segment_->devices, std::move(services));
+}
+
+std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
+						   const InstanceOptions &opts)
+{
+	if (!valid_name(name))
+		throw InstanceError(fmt::format(
+			"invalid instance name '{}': use 1 to 64 of A-Z a-z 0-9 . _ - "
+			"(not starting with '.')", name));
+	make_private_dir(state_root());
+	make_private_dir(state_dir_of(name));
+
+	const std::string seg = segment_name(name);
+	bip::permissions perm(0600);
+	try {
+		bip::shared_memory_object shm(bip::create_only, seg.c_str(),
+					      bip::read_write, perm);
+		shm.truncate(sizeof(InstanceSegment));
+		bip::mapped_region region(shm, bip::read_write);
+		auto *s = static_cast<InstanceSegment *>(region.get_address());
+		std::memset(static_cast<void *>(s), 0, sizeof(*s));
+		ClockSpec clock = opts.clock.value_or(ClockSpec{});
+		s->header.layout_version = kSegmentLayoutVersion;
+		s->header.segment_size = sizeof(InstanceSegment);
+		s->header.created_realtime_sec = RealClock().realtime().tv_sec;
+		s->header.boot_monotonic_ns = monotonic_now_ns();
+		s->header.clock_fixed = clock.fixed;
+		s->header.clock_epoch_sec = clock.epoch_sec;
+		init_device_state(s->devices);
+
+		std::unique_ptr<Instance> inst(
+			new Instance(name, std::move(region), opts.seed));
+		inst->device().load();
+		std::atomic_ref<uint64_t>(s->header.magic)
+			.store(kSegmentMagic, std::memory_order_release);
+		return inst;
+	} catch (const bip::interprocess_exception &e) {
+		if (e.get_error_code() != bip::already_exists_error)
+			throw InstanceError(fmt::format(
+				"cannot create shared memory /dev/shm/{}: {}", seg,
+				e.what()));
+	}
+
+	auto inst = open_existing(name);
+	if (opts.clock && opts.clock->to_string() != inst->clock_spec().to_string())
+		inst->reset(opts.clock);	// an explicit clock is a new boot
+	if (opts.seed)
+		inst->attach_device(opts.seed);
+	return inst;
+}
+
+std::unique_ptr<Instance> Instance::open_existing(const std::string &name)
+{
+	if (!valid_name(name))
+		throw InstanceError(fmt::format("invalid instance name '{}'", name));
+	const std::string seg = segment_name(name);
+	try {
+		bip::shared_memory_object shm(bip::open_only, seg.c_str(),
+					      bip::read_write);
+		bip::mapped_region region(shm, bip::read_write);
+		check_layout(name, region);
+		return std::unique_ptr<Instance>(
+			new Instance(name, std::move(region), std::nullopt));
+	} catch (const bip::interprocess_exception &e) {
+		if (e.get_error_code() == bip::not_found_error)
+			throw InstanceError(fmt::format(
+				"no instance named '{}' (see `mlcore-emu list`; "
+				"`mlcore-emu serve` creates it)", name));
+		throw InstanceError(fmt::format("cannot open instance '{}': {}",
+						name, e.what()));
+	}
+}
+
+std::vector<std::string> Instance::list()
+{
+	std::vector<std::string> names;
+	const std::string prefix = uid_prefix();
+	std::error_code ec;
+	for (const auto &entry : fs::directory_iterator("/dev/shm", ec)) {
+		std::string file = entry.path().filename().string();
+		if (file.rfind(prefix, 0) == 0)
+			names.push_back(file.substr(prefix.size()));
+	}
+	std::sort(names.begin(), names.end());
+	return names;
+}
+
+bool Instance::remove(const std::string &name)
+{
+	if (!valid_name(name))
+		return false;
+	bool removed = bip::shared_memory_object::remove(segment_name(name).c_str());
+	std::error_code ec;
+	fs::remove(state_dir_of(name) / "mlcore.log", ec);
+	return removed;
+}
+
+void Instance::reset(const std::optional<ClockSpec> &clock)
+{
+	if (clock) {
+		// Read by every process's SegmentClock at its next call.
+		InstanceHeader &h = segment_->header;
+		store(h.clock_epoch_sec, clock->epoch_sec);
+		store(h.boot_monotonic_ns, monotonic_now_ns());
+		store(h.clock_fixed, static_cast<uint32_t>(clock->fixed));
+	}
+	device_->reload();
+}
+
+}  // namespace mlc

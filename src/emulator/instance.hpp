@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// A named instance: one emulated machine whose whole device state lives in
+// a shared-memory segment (Boost.Interprocess), so every door and every
+// process sees one device and the crash of any one of them loses nothing.
+//
+//   segment   /dev/shm/mlcore-emu.<uid>.<name>, mode 0600, fixed layout
+//             (InstanceSegment) with a magic and a layout version; a
+//             segment of another layout is refused, never misread
+//   lock      a robust process-shared mutex inside the segment
+//   state dir per instance, 0700: the log file (mlcore.log) and the
+//             registry of the mounts serving it
+//   clock     real, or frozen at an epoch second, chosen per instance and
+//             kept in the segment so every process agrees
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/interprocess/mapped_region.hpp>
+
+#include "emulator/clock.hpp"
+#include "emulator/device.hpp"
+
+namespace mlc {
+
+// Bump whenever InstanceSegment (or anything inside it) changes shape.
+constexpr uint32_t kSegmentLayoutVersion = 2;	// 2: + ml_lib test driver
+constexpr uint64_t kSegmentMagic = 0x31554d4545524f43ULL;  // "COREEMU1"
+
+struct InstanceHeader {
+	uint64_t magic;			// written last, once initialised
+	uint32_t layout_version;
+	uint32_t reserved;
+	uint64_t segment_size;		// sizeof(InstanceSegment)
+	int64_t created_realtime_sec;
+	int64_t boot_monotonic_ns;	// dmesg time zero
+	uint32_t clock_fixed;		// 1: frozen at clock_epoch_sec
+	uint32_t reserved2;
+	int64_t clock_epoch_sec;
+};
+
+struct InstanceSegment {
+	InstanceHeader header;
+	DeviceState devices;
+};
+static_assert(std::is_standard_layout_v<InstanceSegment>);
+
+class InstanceError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+struct InstanceOptions {
+	// Applied when the instance is created, or when given explicitly.
+	std::optional<ClockSpec> clock;
+	// Seed for the core's random bytes; system randomness when absent.
+	std::optional<uint64_t> seed;
+};
+
+class Instance {
+public:
+	// Names are 1..64 of [A-Za-z0-9._-], not starting with '.'.
+	static bool valid_name(const std::string &name);
+
+	// Opens the named instance, creating it (and loading its devices) if
+	// it does not exist.
+	static std::unique_ptr<Instance> open_or_create(const std::string &name,
+							const InstanceOptions &opts = {});
+	// Opens an existing instance; InstanceError when there is none.
+	static std::unique_ptr<Instance> open_existing(const std::string &name);
+	// Names of this user's instances.
+	static std::vector<std::string> list();
+	// Removes the segment and the state directory (even of another layout).
+	static bool remove(const std::string &name);
+
+	static std::string segment_name(const std::string &name);
+	static std::filesystem::path state_dir_of(const std::string &name);
+
+	~Instance();
+
+	const std::string &name() const { return name_; }
+	Device &device() { return *device_; }
+	const InstanceHeader &header() const { return segment_->header; }
+	ClockSpec clock_spec() const;
+	std::filesystem::path state_dir() const { return state_dir_of(name_); }
+	std::filesystem::path log_path() const { return state_dir() / "mlcore.log"; }
+
+	// Module unload + load: every device back to its load-time state, in
+	// place, so mounted doors keep serving.  Optionally a new clock.
+	void reset(const std::optional<ClockSpec> &clock = std::nullopt);
+
+private:
+	Instance(std::string name, boost::interprocess::mapped_region region,
+		 std::optional<uint64_t> seed);
+	void attach_device(std::optional<uint64_t> seed);
+
+	std::string name_;
+	boost::interprocess::mapped_region region_;
+	InstanceSegment *segment_;
+	std::unique_ptr<Device> device_;
+};
+
+}  // namespace mlc

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// A sysfs attribute (kernfs, Linux 6.1): reads go through the seq_file
+// model with the attribute's show(), writes through the page-cut store of
+// the VFS model; the inode's size is one page, which lseek uses.  Opening
+// checks the attribute's own mode even for root (kernfs_fop_open).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "emulator/device.hpp"
+#include "emulator/file_table.hpp"
+
+namespace mlc {
+
+class SysfsAttrNode final : public Node {
+public:
+	// Store: Device's write entry for this attribute (null: read-only).
+	using StoreFn = long (Device::*)(mlc_uptr src, size_t count, UserMemory &mem);
+
+	SysfsAttrNode(std::string path, mode_t perm, Device::MllibRenderFn show,
+		      StoreFn store)
+		: Node(std::move(path), NodeType::Regular, perm), show_(show), store_(store)
+	{
+	}
+	bool generated() const override { return true; }
+	int64_t size() const override;
+	std::unique_ptr<OpenFile> open(Instance &inst, int flags, const Cred &cred,
+				       int *err) const override;
+
+private:
+	Device::MllibRenderFn show_;
+	StoreFn store_;
+};
+
+}  // namespace mlc
