@@ -60,10 +60,18 @@ long mlc_vfs_compat_ioctl_no_handler(void)
 	return -ENOTTY;
 }
 
+/*
+ * The permission an open asks for (ACC_MODE() in fs/namei.c): O_ACCMODE
+ * itself (3) opens for neither reading nor writing yet needs both.
+ */
+static bool open_asks_write(int open_flags)
+{
+	return (open_flags & MLC_O_ACCMODE) != MLC_O_RDONLY;
+}
+
 int mlc_vfs_proc_open_check(int open_flags, bool may_override_perm)
 {
-	if ((mlc_fmode_from_flags(open_flags) & MLC_FMODE_WRITE) &&
-	    !may_override_perm)
+	if (open_asks_write(open_flags) && !may_override_perm)
 		return -EACCES;
 	return 0;
 }
@@ -299,6 +307,7 @@ long mlc_vfs_mmap_check(unsigned int f_mode, bool shared, bool prot_write,
 #define MLC_O_EXCL	0200
 #define MLC_O_TRUNC	01000
 #define MLC_O_DIRECTORY	0200000
+#define MLC_O_DIRECT	040000
 
 int mlc_vfs_open_existing_check(int open_flags, unsigned int i_mode)
 {
@@ -316,6 +325,9 @@ int mlc_vfs_open_existing_check(int open_flags, unsigned int i_mode)
 	if (dir && ((open_flags & MLC_O_ACCMODE) != MLC_O_RDONLY ||
 		    (open_flags & MLC_O_TRUNC)))
 		return -EISDIR;
+	/* do_dentry_open(): no direct_IO in the mapping (device, proc, sysfs). */
+	if (!dir && (open_flags & MLC_O_DIRECT))
+		return -EINVAL;
 	return 0;
 }
 

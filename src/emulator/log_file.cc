@@ -21,13 +21,17 @@ void LogFile::close_fd()
 	fd_ = -1;
 }
 
-// Whether the kept descriptor is still the file the path names.
+// Whether opening the path now would give the kept descriptor's file: the
+// same regular file (not removed, renamed, replaced or a symlink), still
+// writable by us (a chmod would make the driver's open fail).
 bool LogFile::still_current() const
 {
 	struct stat st;
 	if (fd_ < 0 || ::lstat(path_.c_str(), &st) != 0)
 		return false;
-	return S_ISREG(st.st_mode) && st.st_dev == dev_ && st.st_ino == ino_;
+	if (!S_ISREG(st.st_mode) || st.st_dev != dev_ || st.st_ino != ino_)
+		return false;
+	return ::faccessat(AT_FDCWD, path_.c_str(), W_OK, AT_EACCESS) == 0;
 }
 
 int LogFile::append(std::string_view text)

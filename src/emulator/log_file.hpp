@@ -7,9 +7,10 @@
 //
 // The driver opens the file for every line.  Opening and closing costs
 // about 2 us per SET_RESULT, so the descriptor is kept, and before each
-// line the path is checked (one lstat) to still name the same file: a file
-// that was removed, renamed or replaced (by a symlink too) is opened anew
-// exactly as the driver would, so what lands where is the same.
+// line the path is checked (lstat + faccessat) to still name the same file
+// and to still be writable: a file that was removed, renamed, replaced (by
+// a symlink too) or made read-only is opened anew exactly as the driver
+// would, so what lands where, and what fails, is the same.
 #pragma once
 
 #include <sys/types.h>
