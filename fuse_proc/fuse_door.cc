@@ -225,6 +225,17 @@ void door_lseek(fuse_req_t req, fuse_ino_t, off_t off, int whence,
 		fuse_reply_lseek(req, r);
 }
 
+// Readiness as the file says (sysfs attributes add POLLERR|POLLPRI).  The
+// answer never changes while a file stays open, so nobody is ever notified
+// and the poll handle is dropped at once.
+void door_poll(fuse_req_t req, fuse_ino_t, fuse_file_info *fi,
+	       fuse_pollhandle *ph)
+{
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, open_file(fi)->poll());
+}
+
 void door_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 {
 	Impl &d = Impl::of(req);
@@ -275,11 +286,11 @@ const fuse_lowlevel_ops kOps = [] {
 	ops.write = door_write;
 	ops.ioctl = door_ioctl;
 	ops.lseek = door_lseek;
+	ops.poll = door_poll;
 	ops.opendir = door_opendir;
 	ops.readdir = door_readdir;
 	// No flush: unimplemented, it is asked once and never again, which
-	// saves a round trip on every close().  No poll: the kernel then
-	// reports DEFAULT_POLLMASK, as for the real files.
+	// saves a round trip on every close().
 	return ops;
 }();
 

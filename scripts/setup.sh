@@ -12,6 +12,9 @@ packages=(
 	libboost-dev libfmt-dev libcli11-dev nlohmann-json3-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	python3 util-linux procps
+	# the conformance suite: kernel modules built from src/core, booted in QEMU
+	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
+	xz-utils zstd kmod
 )
 
 if [ "${MLC_SKIP_APT:-0}" != 1 ]; then

@@ -21,7 +21,19 @@ struct ServeArgs {
 };
 
 
+struct ConformanceArgs {
+	std::vector<std::string> modules;	// .ko files; empty: build ours
+	std::string profile;			// "" = from the modules
+	std::string seeds = "1-10";
+	unsigned ops = 300;
+	std::string work;			// "" = a new /tmp directory
+	std::string bin_dir;			// "" = this executable's build tree
+	std::string source_dir;			// "" = from its CMakeCache.txt
+};
+
 int serve(const ServeArgs &args);
+// Runs the QEMU conformance suite (test/qemu/run-conformance.sh).
+int conformance(const ConformanceArgs &args);
 int stop(const std::string &root);
 int status(const std::string &instance);
 int dmesg(const std::string &instance, bool follow, bool raw);

@@ -90,6 +90,20 @@ int main(int argc, char **argv)
 	auto *ls = app.add_subcommand("list", "List your instances and where they "
 				      "are served");
 
+	cli::ConformanceArgs conf;
+	auto *cf = app.add_subcommand("conformance", "Run the conformance suite in "
+				      "QEMU against your build of the driver (root; "
+				      "test/qemu/setup-qemu.sh's packages)");
+	cf->add_option("--module", conf.modules, "A .ko to test, loaded in the "
+		       "order given (default: build the modules from src/core)");
+	cf->add_option("--profile", conf.profile, "mlcore, ml_lib or both "
+		       "(default: what the modules provide)");
+	cf->add_option("--seeds", conf.seeds, "Random scenarios A-B")->capture_default_str();
+	cf->add_option("--ops", conf.ops, "Operations per random scenario")
+		->capture_default_str();
+	cf->add_option("--work", conf.work, "Directory for the VM and the traces");
+	cf->add_option("--source-dir", conf.source_dir, "The mlcore-emu source tree");
+
 	CLI11_PARSE(app, argc, argv);
 
 	try {
@@ -112,6 +126,8 @@ int main(int argc, char **argv)
 							    : std::nullopt);
 		if (*ls)
 			return cli::list();
+		if (*cf)
+			return cli::conformance(conf);
 	} catch (const std::exception &e) {
 		fmt::print(stderr, "mlcore-emu: {}\n", e.what());
 		return 1;

@@ -55,6 +55,11 @@ unsigned int mlc_vfs_default_poll_mask(void)
 	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
+unsigned int mlc_vfs_sysfs_poll_mask(void)
+{
+	return mlc_vfs_default_poll_mask() | POLLERR | POLLPRI;
+}
+
 long mlc_vfs_compat_ioctl_no_handler(void)
 {
 	return -ENOTTY;
@@ -308,6 +313,27 @@ long mlc_vfs_mmap_check(unsigned int f_mode, bool shared, bool prot_write,
 #define MLC_O_TRUNC	01000
 #define MLC_O_DIRECTORY	0200000
 #define MLC_O_DIRECT	040000
+
+#define MLC_O_NOCTTY	0400
+#define MLC_O_APPEND	02000
+#define MLC_O_NONBLOCK	04000
+#define MLC_O_ASYNC	020000
+#define MLC_O_LARGEFILE	0100000
+#define MLC_O_NOFOLLOW	0400000
+#define MLC_O_NOATIME	01000000
+#define MLC_O_CLOEXEC	02000000
+#define MLC_O_PATH	010000000
+#define MLC_SETFL_MASK	(MLC_O_APPEND | MLC_O_NONBLOCK | MLC_O_ASYNC | \
+			 MLC_O_DIRECT | MLC_O_NOATIME)
+
+int mlc_vfs_getfl(int open_flags, int setfl_now)
+{
+	if (open_flags & MLC_O_PATH)
+		return open_flags & (MLC_O_PATH | MLC_O_DIRECTORY | MLC_O_NOFOLLOW);
+	return MLC_O_LARGEFILE | (setfl_now & MLC_SETFL_MASK) |
+	       (open_flags & ~(MLC_O_CREAT | MLC_O_EXCL | MLC_O_NOCTTY | MLC_O_TRUNC |
+			       MLC_O_CLOEXEC | MLC_SETFL_MASK));
+}
 
 int mlc_vfs_open_existing_check(int open_flags, unsigned int i_mode)
 {

@@ -36,6 +36,13 @@ long mlc_vfs_mmap_no_handler(void);
 unsigned int mlc_vfs_default_poll_mask(void);
 
 /*
+ * The poll mask of a sysfs attribute (kernfs_generic_poll()): the default
+ * mask plus POLLERR|POLLPRI, as measured on the kernel (0x14f), since an
+ * open file's event count starts behind the node's.
+ */
+unsigned int mlc_vfs_sysfs_poll_mask(void);
+
+/*
  * A 32-bit caller's ioctl on a file whose driver has no compat_ioctl
  * (neither mlcore nor the ml_lib test driver has one): ENOTTY.
  */
@@ -174,6 +181,16 @@ long mlc_vfs_lseek_whence_check(int whence);
 long mlc_vfs_mmap_check(unsigned int f_mode, bool shared, bool prot_write,
 			size_t len);
 
+/*
+ * What fcntl(F_GETFL) reports for a file opened with open_flags whose
+ * F_SETFL-changeable bits (O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT,
+ * O_NOATIME) are now setfl_now (build_open_flags(), do_dentry_open(), x86_64
+ * numbers): O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC and O_CLOEXEC are not kept,
+ * O_LARGEFILE is forced; an O_PATH file shows O_PATH, O_DIRECTORY and
+ * O_NOFOLLOW only.
+ */
+int mlc_vfs_getfl(int open_flags, int setfl_now);
+
 /* Inode type bits, as the kernel numbers them. */
 #define MLC_S_IFMT	0170000
 #define MLC_S_IFDIR	0040000
@@ -182,9 +199,11 @@ long mlc_vfs_mmap_check(unsigned int f_mode, bool shared, bool prot_write,
 
 /*
  * open(2) of a path that exists, with inode mode i_mode, before the
- * file's own open (do_open(), may_open()): O_CREAT|O_EXCL is EEXIST;
- * O_DIRECTORY on a non-directory is ENOTDIR; a directory opened for
- * writing (or with O_CREAT or O_TRUNC) is EISDIR.  0 or -errno.
+ * file's own open (do_open(), may_open(), do_dentry_open()): O_CREAT|O_EXCL
+ * is EEXIST; O_DIRECTORY on a non-directory is ENOTDIR; a directory opened
+ * for writing (or with O_CREAT or O_TRUNC) is EISDIR; O_DIRECT on a file
+ * whose mapping has no direct_IO (a device node, proc, sysfs: every file
+ * served here) is EINVAL.  0 or -errno.
  */
 int mlc_vfs_open_existing_check(int open_flags, unsigned int i_mode);
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "emulator/sysfs_attr_file.hpp"
 
+#include <cstring>
+
 extern "C" {
 #include "core/seq_file_model.h"
 #include "core/vfs_model.h"
@@ -45,8 +47,22 @@ public:
 		return mlc_vfs_default_llseek(pos, MLC_SYSFS_PAGE_SIZE, offset, whence);
 	}
 	long mmap() override { return mlc_vfs_mmap_no_handler(); }
-	unsigned int poll() override { return mlc_vfs_default_poll_mask(); }
+	unsigned int poll() override { return mlc_vfs_sysfs_poll_mask(); }
 	bool nonseekable() const override { return false; }
+
+	// The seq_file is the description's state (see OpenFile); its
+	// show/priv pointers belong to this process's object.
+	size_t state_size() const override { return sizeof(seq_); }
+	void save_state(void *dst) const override
+	{
+		std::memcpy(dst, &seq_, sizeof(seq_));
+	}
+	void load_state(const void *src) override
+	{
+		std::memcpy(&seq_, src, sizeof(seq_));
+		seq_.show = &SysfsAttrFile::render;
+		seq_.priv = this;
+	}
 
 private:
 	static size_t render(void *priv, char *buf, size_t size)

@@ -31,6 +31,11 @@ GET_RESULT = 0x80086802      # _IOR(104, 2, int *): size 8, copies 4
 ADD_TRAINING = 0x40106803    # _IOW(104, 3, struct train_entry)
 CLEAR_TRAINING = 0x00006804  # _IO(104, 4)
 
+# The ml_lib test driver's ioctl numbers (ABI.md, Profile 2, type 'M').
+MLLIB_IOCRESET = 0x00004D00    # _IO('M', 0)
+MLLIB_IOCGETSIZE = 0x80044D01  # _IOR('M', 1, int)
+MLLIB_IOCSETSIZE = 0x40044D02  # _IOW('M', 2, int)
+
 # The frozen clock of the tests whose output is compared: 2026-01-01 00:00:00.
 EPOCH_2026 = 1767225600
 STAMP_2026 = "2026-01-01 00:00:00"
@@ -61,6 +66,13 @@ def is_mlcore_line(line):
     """`<L>[mlcore] ...` (dmesg --raw) or `[    T.UUUUUU] [mlcore] ...`."""
     return line.split(">", 1)[-1].startswith("[mlcore] ") or \
         "] [mlcore] " in line
+
+
+def is_ml_lib_line(line):
+    """`<L>ml_lib_test_dev: ...`, `<L>ml_lib: ...` (dmesg --raw) or the
+    same after `[    T.UUUUUU] `."""
+    return line.split(">", 1)[-1].startswith(("ml_lib_test_dev: ", "ml_lib: ")) \
+        or "] ml_lib_test_dev: " in line or "] ml_lib: " in line
 
 
 def pid_alive(pid):
@@ -118,6 +130,15 @@ class Emu:
         One instance serves both profiles (ABI.md); the ml_lib test driver's
         lines are its own tests' business, so mlcore's are compared alone."""
         return [l for l in self.dmesg_raw() if is_mlcore_line(l)]
+
+    def ml_lib_dmesg_raw(self):
+        """The ml_lib library's and test driver's lines of `dmesg --raw`."""
+        return [l for l in self.dmesg_raw() if is_ml_lib_line(l)]
+
+    def ml_lib_dmesg(self):
+        """`dmesg` (with timestamps), ml_lib's lines only, as one text."""
+        return "".join(l + "\n" for l in self.dmesg().splitlines()
+                       if is_ml_lib_line(l))
 
     def dmesg(self):
         return self.run("dmesg", "--instance", self.name, check=True).stdout
@@ -283,6 +304,102 @@ class EmuTestCase(unittest.TestCase):
     def cat(self, path, **kw):
         return subprocess.run(["cat", path], capture_output=True,
                               timeout=CMD_TIMEOUT, **kw)
+
+
+class MlLibTestCase(EmuTestCase):
+    """EmuTestCase with the ml_lib test driver's paths (ABI.md, Profile 2):
+    self.mldev, self.sysdir (the class device), self.control, self.mlproc.
+
+    The FUSE kernel sends a file's RELEASE in the background, so a `Device
+    closed` line can reach the log after close() has returned: ml_mark()
+    waits for every open but open_fds to be closed before taking its mark,
+    and ml_since() waits for the number of lines a test expects."""
+    SETTLE_TIMEOUT = 5.0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.mldev = os.path.join(cls.root, "dev", "mllibdev")
+        cls.sysdir = os.path.join(cls.root, "sys", "class", "ml_lib_test",
+                                  "mllibdev")
+        cls.control = os.path.join(cls.sysdir, "ml_model1", "control")
+        cls.mlproc = os.path.join(cls.root, "proc", "mllibdev")
+
+    def attr(self, name):
+        return os.path.join(self.sysdir, name)
+
+    def read_attr(self, name):
+        return self.read_all(self.attr(name))
+
+    def data_size(self):
+        """data_size as an int (the attribute is `N\\n`)."""
+        text = self.read_attr("data_size")
+        self.assertTrue(text.endswith(b"\n"), text)
+        return int(text)
+
+    def stats(self):
+        """The stats attribute as (opens, reads, writes)."""
+        text = self.read_attr("stats").decode()
+        lines = text.split("\n")
+        self.assertEqual([l.split(":")[0] for l in lines],
+                         ["Opens", "Reads", "Writes", ""], text)
+        return tuple(int(l.split(": ")[1]) for l in lines[:3])
+
+    def open_mldev(self, flags=os.O_RDWR):
+        fd = os.open(self.mldev, flags | os.O_CLOEXEC)
+        self.addCleanup(_close_quietly, fd)
+        return fd
+
+    def control_write(self, data):
+        """One write(2) of data to `control`; its return or OSError."""
+        fd = os.open(self.control, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            return os.write(fd, data)
+        finally:
+            os.close(fd)
+
+    def command(self, cmd):
+        """A full command (no newline) that must succeed."""
+        self.assertEqual(self.control_write(cmd), len(cmd))
+
+    def ioctl_reset(self):
+        fd = os.open(self.mldev, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            self.assertEqual(fcntl.ioctl(fd, MLLIB_IOCRESET), 0)
+        finally:
+            os.close(fd)
+
+    def ml_lines(self):
+        return self.emu.ml_lib_dmesg_raw()
+
+    def ml_mark(self, open_fds=0):
+        """len(ml_lib lines) once only open_fds opens lack their release."""
+        deadline = time.monotonic() + self.SETTLE_TIMEOUT
+        while True:
+            lines = self.ml_lines()
+            opened = sum("Device opened" in l for l in lines)
+            closed = sum(l.endswith("Device closed") for l in lines)
+            if opened - closed <= open_fds or time.monotonic() > deadline:
+                return len(lines)
+            time.sleep(0.02)
+
+    def ml_since(self, mark, count=None):
+        """ml_lib lines since mark; with count, waits until there are that
+        many (or the timeout passes: the caller's comparison then fails)."""
+        deadline = time.monotonic() + self.SETTLE_TIMEOUT
+        while True:
+            lines = self.ml_lines()[mark:]
+            if count is None or len(lines) >= count or \
+                    time.monotonic() > deadline:
+                return lines
+            time.sleep(0.02)
+
+
+def _close_quietly(fd):
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 # --- the ioctls, as a python client issues them ----------------------------

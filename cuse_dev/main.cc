@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// mlcore-cuse: serve an instance's devices as real character devices with
+// CUSE (/dev/mlcore on major 104 where free, /dev/mllibdev), or, with
+// --fuse-root, mount the instance's file table with the FUSE door.  A
+// static binary, so it runs in a bare initramfs (the conformance VM) where
+// the dynamically linked mlcore-emu cannot.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cuse_dev/cuse_door.hpp"
+#include "emulator/file_table.hpp"
+#include "emulator/instance.hpp"
+#include "fuse_proc/fuse_door.hpp"
+
+int main(int argc, char **argv)
+{
+	using namespace mlc;
+	CLI::App app{"mlcore-cuse - serve an mlcore-emu instance's devices as real "
+		     "character devices with CUSE (root, /dev/cuse), in the "
+		     "foreground, one thread", "mlcore-cuse"};
+	std::string instance = "default", device = MLCORE_DEVICE_NAME, fuse_root;
+	std::string clock_text;
+	uint64_t seed = 0;
+	bool debug = false, foreground = true;
+	app.add_option("--instance", instance, "Instance name (created if missing)")
+		->capture_default_str();
+	app.add_option("--device", device, "Device to create: " +
+		       CuseDevice::known_names())->capture_default_str();
+	app.add_option("--fuse-root", fuse_root, "Instead of a device, mount the "
+		       "instance's whole file table here with the FUSE door");
+	app.add_option("--clock", clock_text, "real, or fixed:EPOCH (when the "
+		       "instance is created)");
+	app.add_option("--seed", seed, "Seed for the core's random bytes");
+	app.add_flag("--debug,-d", debug, "Trace every request on stderr");
+	app.add_flag("-f,--foreground", foreground, "Accepted for compatibility: "
+		     "mlcore-cuse always stays in the foreground");
+	CLI11_PARSE(app, argc, argv);
+
+	try {
+		InstanceOptions opts;
+		if (!clock_text.empty()) {
+			opts.clock = ClockSpec::parse(clock_text);
+			if (!opts.clock)
+				throw std::runtime_error(fmt::format(
+					"bad --clock '{}': use real or fixed:EPOCH",
+					clock_text));
+		}
+		if (app.count("--seed"))
+			opts.seed = seed;
+		auto inst = Instance::open_or_create(instance, opts);
+
+		if (!fuse_root.empty()) {
+			FuseDoor door(*inst, FileTable::standard(), {false, debug});
+			door.mount(fuse_root);
+			fmt::print(stderr, "mlcore-cuse: serving instance '{}' at {} "
+				   "with FUSE\n", instance, fuse_root);
+			return door.serve();
+		}
+
+		const CuseDevice *dev = CuseDevice::find(device);
+		if (!dev)
+			throw std::runtime_error(fmt::format(
+				"unknown --device '{}' (known: {})", device,
+				CuseDevice::known_names()));
+		CuseDoor door(*inst, FileTable::standard(), *dev, {debug});
+		door.create();
+		return door.serve();
+	} catch (const std::exception &e) {
+		fmt::print(stderr, "mlcore-cuse: {}\n", e.what());
+		return 1;
+	}
+}

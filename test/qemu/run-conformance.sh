@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Conformance measured in QEMU: the same scenarios (test/conformance) run
+# against
+#   (a) the kernel modules built from src/core (or --module files), in a VM,
+#   (b) the CUSE door (/dev/mlcore) with the FUSE door (proc, log, kmsg) in
+#       the same VM,
+#   (c) the FUSE door on the host (mlcore-emu serve),
+# and every trace must be identical to (c).  Prints the first difference
+# as a unified diff and exits 1 on any; prints the guest's per-ioctl
+# latency of the kernel module and of the CUSE door (not asserted).
+#
+#   test/qemu/run-conformance.sh --bin-dir DIR [options]
+#     --bin-dir DIR     a build tree (mlcore-emu, test/qemu/conformance/
+#                       mlc-conformance, test/qemu/cuse_dev/mlcore-cuse), or
+#                       a directory holding the three
+#     --work DIR        scratch and results (default: BIN-DIR/qemu-work)
+#     --module X.ko     test these modules instead of building ours
+#                       (repeatable; loaded in this order)
+#     --profile LIST    mlcore,ml_lib (default: both, or those whose
+#                       modules --module names: mlcore, ml_lib_test_dev)
+#     --seeds A-B       random scenarios (default 1-10)
+#     --ops N           operations per random scenario (default 300)
+#     --timeout S       for the VM (default 420)
+#     --label-kernel L  name of the kernel's trace in messages
+#     --quiet           no progress lines
+#
+# Needs: test/qemu/setup-qemu.sh's packages, root (to mount FUSE), /dev/fuse.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+bin_dir= work= seeds=1-10 ops=300 timeout=420 quiet=0 profiles= label_kernel=guest-kernel
+modules=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--bin-dir) bin_dir=$2; shift 2 ;;
+	--work) work=$2; shift 2 ;;
+	--module) modules+=("$(realpath "$2")"); shift 2 ;;
+	--seeds) seeds=$2; shift 2 ;;
+	--profile) profiles=$2; shift 2 ;;
+	--ops) ops=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--label-kernel) label_kernel=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	*) echo "run-conformance: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$bin_dir" ] || { echo "run-conformance: --bin-dir is required" >&2; exit 2; }
+bin_dir=$(realpath "$bin_dir")
+work=${work:-$bin_dir/qemu-work}
+say() { [ "$quiet" = 1 ] || echo "run-conformance: $*"; }
+die() { echo "run-conformance: $*" >&2; exit 2; }
+t_start=$(date +%s.%N)
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+elapsed() { since "$t_start"; }
+# A static executable has no program interpreter (binutils' readelf).
+is_static() { ! readelf -l "$1" 2>/dev/null | grep -q "Requesting program interpreter"; }
+
+find_bin() {	# NAME PLACE-IN-A-BUILD-TREE
+	local p=$bin_dir/$2
+	[ -x "$p" ] || p=$bin_dir/$1
+	[ -x "$p" ] || die "no $1 in $bin_dir (build it: cmake --build BUILD --target $1)"
+	echo "$p"
+}
+runner=$(find_bin mlc-conformance test/qemu/conformance/mlc-conformance)
+cuse=$(find_bin mlcore-cuse test/qemu/cuse_dev/mlcore-cuse)
+emu=$(find_bin mlcore-emu mlcore-emu)
+for b in "$runner" "$cuse"; do
+	is_static "$b" || die "$b is not static"
+done
+
+# What this machine cannot do is a skip (exit 77), not a failure.
+skip() { echo "run-conformance: SKIPPED: $*" >&2; exit 77; }
+bash "$here/setup-qemu.sh" --check >/dev/null ||
+	skip "missing packages: run bash test/qemu/setup-qemu.sh (as root)"
+[ "$(id -u)" = 0 ] || skip "needs root (FUSE mounts, /boot/vmlinuz, the VM's /dev/cuse)"
+[ -w /dev/fuse ] || skip "no /dev/fuse (modprobe fuse, or give the container --device /dev/fuse)"
+
+# The newest kernel that has an image, headers and the fuse/cuse modules.
+kver=
+for img in $(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V -r); do
+	v=${img#/boot/vmlinuz-}
+	if [ -d "/usr/src/linux-headers-$v" ] &&
+	   ls /lib/modules/"$v"/kernel/fs/fuse/cuse.ko* >/dev/null 2>&1; then
+		kver=$v; break
+	fi
+done
+[ -n "$kver" ] || die "no kernel with image, headers and cuse.ko (apt-get install linux-image-amd64 linux-headers-amd64)"
+
+rm -rf "$work"
+mkdir -p "$work/traces"
+
+# --- the modules ------------------------------------------------------------
+if [ ${#modules[@]} -eq 0 ]; then
+	say "building the modules from src/core for $kver"
+	"$repo/kernel/build.sh" "$work/kmod" "/usr/src/linux-headers-$kver" \
+		> "$work/kbuild.log" 2>&1 || { cat "$work/kbuild.log" >&2; die "module build failed"; }
+	if grep -q "warning:" "$work/kbuild.log"; then
+		grep "warning:" "$work/kbuild.log" >&2
+		die "the module build has warnings"
+	fi
+	modules=("$work/kmod/mlcore.ko" "$work/kmod/ml_lib.ko" "$work/kmod/ml_lib_test_dev.ko")
+fi
+for m in "${modules[@]}"; do
+	[ -f "$m" ] || die "no module $m"
+	mv=$(modinfo -F vermagic "$m" | awk '{print $1}')
+	[ "$mv" = "$kver" ] || die "$m is built for '$mv', the VM runs $kver (build it against /usr/src/linux-headers-$kver)"
+done
+
+# The profiles: as asked, or those the modules provide.
+if [ -z "$profiles" ]; then
+	for m in "${modules[@]}"; do
+		case $(modinfo -F name "$m" 2>/dev/null || basename "$m" .ko) in
+		mlcore) profiles="$profiles,mlcore" ;;
+		ml_lib_test_dev) profiles="$profiles,ml_lib" ;;
+		esac
+	done
+	profiles=${profiles#,}
+	[ -n "$profiles" ] || die "none of the modules is mlcore or ml_lib_test_dev; say --profile"
+fi
+say "profiles: $profiles; seeds $seeds, $ops operations each"
+
+# --- (c) the FUSE door on the host ----------------------------------------
+say "[$(elapsed) s] (c) host FUSE door"
+export MLCORE_EMU_STATE_DIR=$work/state
+instance=conformance-$$
+root=$work/fuse-root
+cleanup() {
+	"$emu" stop --root "$root" >/dev/null 2>&1 || true
+	rm -f "/dev/shm/mlcore-emu.$(id -u).$instance"
+}
+trap cleanup EXIT
+"$emu" serve --root "$root" --instance "$instance" --clock fixed:1767225600 >/dev/null
+t0=$(date +%s.%N)
+"$runner" run --root "$root" --profile "$profiles" --seeds "$seeds" --ops "$ops" \
+	> "$work/traces/host-fuse.trace"
+host_s=$(since "$t0")
+: > "$work/host-bench.txt"
+case ",$profiles," in *,mlcore,*)
+	"$runner" bench --dev "$root/dev/mlcore" --iters 2000 --label host-fuse > "$work/host-bench.txt" ;;
+esac
+cleanup
+trap - EXIT
+
+# --- the initramfs --------------------------------------------------------
+say "[$(elapsed) s] packing the initramfs"
+ir=$work/initramfs
+mkdir -p "$ir"/{bin,dev,proc,sys,tmp,lib/modules,modules,var/log}
+cp "$(command -v busybox)" "$ir/bin/busybox"
+is_static "$ir/bin/busybox" || die "busybox is not static (apt-get install busybox-static)"
+for m in fuse cuse; do
+	src=$(ls /lib/modules/"$kver"/kernel/fs/fuse/$m.ko* | head -n1)
+	case $src in
+	*.xz) xz -dc "$src" > "$ir/lib/modules/$m.ko" ;;
+	*.zst) zstd -qdc "$src" > "$ir/lib/modules/$m.ko" ;;
+	*.gz) gzip -dc "$src" > "$ir/lib/modules/$m.ko" ;;
+	*) cp "$src" "$ir/lib/modules/$m.ko" ;;
+	esac
+done
+names= rmmod=
+for m in "${modules[@]}"; do
+	cp "$m" "$ir/modules/"
+	names="$names ${m##*/}"
+	n=$(modinfo -F name "$m" 2>/dev/null || true)
+	rmmod="${n:-$(basename "$m" .ko)} $rmmod"
+done
+cp "$runner" "$ir/bin/mlc-conformance"
+cp "$cuse" "$ir/bin/mlcore-cuse"
+cp "$here/guest-init.sh" "$ir/init"
+chmod +x "$ir/init"
+cat > "$ir/conf.sh" <<CONF
+PROFILES=$profiles
+SEEDS=$seeds
+OPS=$ops
+MODULES="$names"
+RMMOD="$rmmod"
+BENCH_KERNEL=20000
+BENCH_CUSE=2000
+CONF
+(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.cpio.gz"
+
+# --- (a) and (b) in the VM --------------------------------------------------
+say "[$(elapsed) s] booting $kver under QEMU (TCG)"
+t0=$(date +%s.%N)
+set +e
+timeout "$timeout" qemu-system-x86_64 -accel tcg -m 1G -smp 1 \
+	-nodefaults -display none -no-reboot \
+	-serial stdio -serial "file:$work/guest-out.txt" \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz" \
+	-append "console=ttyS0 quiet loglevel=1 panic=-1" \
+	< /dev/null 2>&1 | tr -d '\r' > "$work/console.log"
+qrc=${PIPESTATUS[0]}
+set -e
+vm_s=$(since "$t0")
+tr -d '\r' < "$work/guest-out.txt" | awk -v dir="$work/traces" '
+	/^=== FILE / { f = dir "/" $3; printf "" > f; next }
+	/^=== END / { close(f); f = ""; next }
+	f != "" { print >> f }'
+if [ "$qrc" -ne 1 ]; then
+	echo "run-conformance: the VM ended with $qrc (1 = all ran; 3 = a step failed; 124 = timeout)" >&2
+	tail -n 30 "$work/console.log" >&2
+	[ -f "$work/traces/status" ] && cat "$work/traces/status" >&2
+	for e in "$work"/traces/*.err; do [ -s "$e" ] && { echo "--- ${e##*/}"; cat "$e"; } >&2; done
+	exit 1
+fi
+[ "$quiet" = 1 ] || sed 's/^/  guest: /' "$work/traces/status"
+mv "$work/traces/kernel.trace" "$work/traces/guest-kernel.trace"
+
+# --- compare ----------------------------------------------------------------
+ops_total=$(sed -n 's/^# end: \([0-9]*\) operations$/\1/p' "$work/traces/host-fuse.trace")
+status=0
+for t in guest-kernel guest-cuse; do
+	f=$work/traces/$t.trace
+	name=$t
+	[ "$t" = guest-kernel ] && name=$label_kernel
+	if [ ! -s "$f" ] || ! tail -n1 "$f" | grep -q '^# end:'; then
+		echo "run-conformance: FAIL: $name: no complete trace" >&2
+		[ -s "$work/traces/$t.err" ] && cat "$work/traces/$t.err" >&2
+		status=1
+		continue
+	fi
+	if cmp -s "$work/traces/host-fuse.trace" "$f"; then
+		echo "run-conformance: $name == host-fuse ($ops_total operations)"
+	else
+		line=$(cmp "$work/traces/host-fuse.trace" "$f" 2>/dev/null | awk '{print $NF}' || true)
+		scen=$(head -n "${line:-1}" "$f" | grep '^== scenario' | tail -n1 || true)
+		echo "run-conformance: FAIL: $name differs from host-fuse (the emulator); first difference (line ${line:-?}, ${scen#== }):" >&2
+		{ diff -u --label host-fuse "$work/traces/host-fuse.trace" --label "$name" "$f" || true; } |
+			awk '/^@@/ { if (++h > 1) exit } { print }' | head -n 60 >&2 || true
+		status=1
+	fi
+done
+if grep -q '^cuse-taken:' "$work/traces/status"; then
+	if grep -Eq '^cuse-taken: majors 104 [0-9]+ \| mlcore-cuse: major 104 is taken' "$work/traces/status"; then
+		echo "run-conformance: the CUSE door with major 104 taken: said so, took a dynamic major"
+	else
+		echo "run-conformance: FAIL: the CUSE door with major 104 taken:" >&2
+		grep '^cuse-taken:' "$work/traces/status" >&2
+		status=1
+	fi
+fi
+if [ -s "$work/traces/dmesg.txt" ] &&
+   grep -E "BUG:|WARNING:|Oops|Call Trace|general protection" "$work/traces/dmesg.txt" >&2; then
+	echo "run-conformance: FAIL: the guest kernel logged the above" >&2
+	status=1
+fi
+
+# Device edges the suite leaves out because a door cannot answer them as
+# the kernel does (docs/door-differences.md): printed, not asserted.
+if [ -s "$work/traces/kernel.probe" ] && [ -s "$work/traces/guest-cuse.probe" ] &&
+   [ "$quiet" != 1 ]; then
+	if cmp -s "$work/traces/kernel.probe" "$work/traces/guest-cuse.probe"; then
+		echo "run-conformance: device edges (probe): the CUSE door answers as the kernel"
+	else
+		echo "run-conformance: device edges where the CUSE door differs (known, not asserted):"
+		{ diff -U0 --label kernel "$work/traces/kernel.probe" --label cuse \
+			"$work/traces/guest-cuse.probe" || true; } | grep -v '^@@' | sed 's/^/  /' || true
+	fi
+fi
+
+echo "run-conformance: benchmark (per ioctl, guest under TCG; host for reference):"
+cat "$work/traces/bench.txt" "$work/host-bench.txt" | sed 's/^/  /'
+echo "run-conformance: host trace $host_s s, VM $vm_s s, total $(elapsed) s; traces in $work/traces"
+exit $status
