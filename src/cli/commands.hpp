@@ -20,6 +20,23 @@ struct ServeArgs {
 	std::optional<uint64_t> seed;
 };
 
+struct RunArgs {
+	std::string instance = "default";
+	std::optional<std::string> clock;
+	std::optional<uint64_t> seed;
+	std::vector<std::string> command;	// CMD [ARGS...]
+};
+
+struct DemoArgs {
+	std::string out = "mlcore-demo.png";	// the plot
+	unsigned epochs = 150;			// per loop agent
+	uint64_t seed = 1;			// the instance's seed
+	std::string work;			// "" = a temporary directory, removed
+	std::string iris_data;			// "" = Debian's python3-sklearn iris.csv
+	unsigned progress_every = 10;		// loop progress lines
+	bool no_plot = false;
+	std::string door = "auto";		// auto, fuse or preload
+};
 
 struct ConformanceArgs {
 	std::vector<std::string> modules;	// .ko files; empty: build ours
@@ -34,6 +51,10 @@ struct ConformanceArgs {
 int serve(const ServeArgs &args);
 // Runs the QEMU conformance suite (test/qemu/run-conformance.sh).
 int conformance(const ConformanceArgs &args);
+// Runs a command with the preload door; returns only on failure.
+int run(const RunArgs &args);
+// Runs the reference agents against a private served instance, plots.
+int demo(const DemoArgs &args);
 int stop(const std::string &root);
 int status(const std::string &instance);
 int dmesg(const std::string &instance, bool follow, bool raw);

@@ -27,6 +27,8 @@ int status(const std::string &name)
 	fmt::print("state dir:      {}\n", inst->state_dir().string());
 	fmt::print("log file:       {}\n", inst->log_path().string());
 	fmt::print("clock:          {}\n", inst->clock_spec().to_string());
+	fmt::print("seed:           {}\n", inst->seed() ? std::to_string(*inst->seed())
+							 : std::string("none (system randomness)"));
 	fmt::print("mlcore:         latest result {}, history {}/{}, training {}/{}\n",
 		   dev.latest_result, dev.hist_count, MLCORE_HISTORY_SIZE,
 		   dev.train_count, MLCORE_MAX_TRAINING_ENTRIES);

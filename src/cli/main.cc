@@ -90,6 +90,45 @@ int main(int argc, char **argv)
 	auto *ls = app.add_subcommand("list", "List your instances and where they "
 				      "are served");
 
+	cli::RunArgs run;
+	std::string run_clock;
+	uint64_t run_seed = 0;
+	auto *rn = app.add_subcommand("run", "Run a command that sees the real paths "
+				      "(/dev/mlcore, /proc/mlcore_*) served in-process "
+				      "(preload door: no root, no FUSE, no daemon)");
+	rn->add_option("--instance", run.instance, "Instance name (created if "
+		       "missing)")->capture_default_str();
+	rn->add_option("--clock", run_clock, "real, or fixed:EPOCH to freeze "
+		       "CLOCK_REALTIME at EPOCH seconds (a new boot of the instance)");
+	rn->add_option("--seed", run_seed, "Seed for the core's random bytes");
+	rn->footer("\nEverything from CMD on (or after --) is CMD's, never parsed here.\n"
+		   "Example: mlcore-emu run -- python3 examples/mlcore_agent.py /");
+
+	cli::DemoArgs demo;
+	auto *dmo = app.add_subcommand("demo", "Run the whole closed loop in one "
+				       "command: a private seeded instance served with "
+				       "FUSE, the iris agent and the loop agents (good, "
+				       "then bad), a summary and a PNG plot");
+	dmo->add_option("--out", demo.out, "Where to write the PNG")->capture_default_str();
+	dmo->add_option("--epochs", demo.epochs, "Epochs per loop agent")
+		->check(CLI::Range(1, 10000))->capture_default_str();
+	dmo->add_option("--seed", demo.seed, "The instance's seed (same seed, same "
+			"run)")->capture_default_str();
+	dmo->add_option("--work", demo.work, "Keep the traces and the plot script "
+			"here (default: a temporary directory, removed)");
+	dmo->add_option("--iris-data", demo.iris_data, "iris.csv (default: Debian's "
+			"python3-sklearn copy)");
+	dmo->add_option("--progress-every", demo.progress_every, "Print every Nth "
+			"epoch of the loop agents (and every mode change)")
+		->capture_default_str();
+	dmo->add_flag("--no-plot", demo.no_plot, "Do not run gnuplot");
+	dmo->add_option("--door", demo.door, "How the agents reach the devices: "
+			"fuse (a private mount), preload (the real paths in-process: "
+			"no root, no /dev/fuse), or auto (fuse when /dev/fuse can be "
+			"opened, else preload)")
+		->check(CLI::IsMember({"auto", "fuse", "preload"}))
+		->capture_default_str();
+
 	cli::ConformanceArgs conf;
 	auto *cf = app.add_subcommand("conformance", "Run the conformance suite in "
 				      "QEMU against your build of the driver (root; "
@@ -104,7 +143,22 @@ int main(int argc, char **argv)
 	cf->add_option("--work", conf.work, "Directory for the VM and the traces");
 	cf->add_option("--source-dir", conf.source_dir, "The mlcore-emu source tree");
 
-	CLI11_PARSE(app, argc, argv);
+	// `run`: CMD [ARGS...] is split off first, so that none of its
+	// arguments is taken for one of ours.
+	std::vector<char *> args(argv, argv + argc);
+	if (argc > 1 && std::string_view(argv[1]) == "run") {
+		int i = 2;
+		while (i < argc) {
+			std::string_view a = argv[i];
+			if (a == "--" || a[0] != '-') {
+				run.command.assign(argv + i + (a == "--"), argv + argc);
+				break;
+			}
+			i += a == "--instance" || a == "--clock" || a == "--seed" ? 2 : 1;
+		}
+		args.resize(std::min(i, argc));
+	}
+	CLI11_PARSE(app, static_cast<int>(args.size()), args.data());
 
 	try {
 		if (*s) {
@@ -128,6 +182,15 @@ int main(int argc, char **argv)
 			return cli::list();
 		if (*cf)
 			return cli::conformance(conf);
+		if (*dmo)
+			return cli::demo(demo);
+		if (*rn) {
+			if (!run_clock.empty())
+				run.clock = run_clock;
+			if (rn->count("--seed"))
+				run.seed = run_seed;
+			return cli::run(run);
+		}
 	} catch (const std::exception &e) {
 		fmt::print(stderr, "mlcore-emu: {}\n", e.what());
 		return 1;

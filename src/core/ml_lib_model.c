@@ -175,11 +175,14 @@ ML_LIB_MODEL_NOT_SUPPORTED(correct_system_state)
 
 /* --- sysfs `control` -------------------------------------------------- */
 
-static const char *const ml_lib_control_cmds[ML_LIB_CONTROL_CMD_MAX] = {
+static const char *const ml_lib_control_cmds[ML_LIB_CONTROL_EXT_CMD_MAX] = {
 	[ML_LIB_CONTROL_START] = ML_LIB_CMD_START,
 	[ML_LIB_CONTROL_STOP] = ML_LIB_CMD_STOP,
 	[ML_LIB_CONTROL_PREPARE_DATASET] = ML_LIB_CMD_PREPARE_DATASET,
 	[ML_LIB_CONTROL_DISCARD_DATASET] = ML_LIB_CMD_DISCARD_DATASET,
+	/* The closed loop's extension: only the _ext parser tries these. */
+	[ML_LIB_CONTROL_STEP] = ML_LIB_CMD_STEP,
+	[ML_LIB_CONTROL_RESET] = ML_LIB_CMD_RESET,
 };
 
 /*
@@ -204,15 +207,26 @@ static bool ml_lib_control_matches(const char *buf, size_t count,
 	return true;
 }
 
-int ml_lib_model_parse_control(const char *buf, size_t count)
+/* The first of commands 0..ncmds-1 that matches, or -EOPNOTSUPP. */
+static int ml_lib_parse_control_upto(const char *buf, size_t count, int ncmds)
 {
 	int i;
 
-	for (i = 0; i < ML_LIB_CONTROL_CMD_MAX; i++) {
+	for (i = 0; i < ncmds; i++) {
 		if (ml_lib_control_matches(buf, count, ml_lib_control_cmds[i]))
 			return i;
 	}
 	return -EOPNOTSUPP;
+}
+
+int ml_lib_model_parse_control(const char *buf, size_t count)
+{
+	return ml_lib_parse_control_upto(buf, count, ML_LIB_CONTROL_CMD_MAX);
+}
+
+int ml_lib_model_parse_control_ext(const char *buf, size_t count)
+{
+	return ml_lib_parse_control_upto(buf, count, ML_LIB_CONTROL_EXT_CMD_MAX);
 }
 
 long ml_lib_model_control_store(struct ml_lib_model *model,

@@ -80,8 +80,20 @@ enum ml_lib_control_cmd {
 	ML_LIB_CONTROL_STOP = 1,
 	ML_LIB_CONTROL_PREPARE_DATASET = 2,
 	ML_LIB_CONTROL_DISCARD_DATASET = 3,
-	ML_LIB_CONTROL_CMD_MAX
+	ML_LIB_CONTROL_CMD_MAX,		/* v1's commands end here */
+	/*
+	 * The closed loop's extension (docs/closed-loop.md), tried after the
+	 * four v1 commands by ml_lib_model_parse_control_ext() only: v1's
+	 * parser and store never see them.
+	 */
+	ML_LIB_CONTROL_STEP = ML_LIB_CONTROL_CMD_MAX,
+	ML_LIB_CONTROL_RESET,
+	ML_LIB_CONTROL_EXT_CMD_MAX
 };
+
+/* The extension's command words (not v1 ABI: see ml_loop_dev.h). */
+#define ML_LIB_CMD_STEP		"step"
+#define ML_LIB_CMD_RESET	"reset"
 
 /* The 18 operations of the RFC's API, for traces and dispatch tables. */
 enum ml_lib_model_op {
@@ -175,6 +187,15 @@ int ml_lib_model_correct_system_state(struct ml_lib_model *model,
  * sysfs layer never passes an empty write down).
  */
 int ml_lib_model_parse_control(const char *buf, size_t count);
+
+/*
+ * The same parser over the v1 commands and then the extension's (step,
+ * reset), with the same prefix rule: v1 commands keep their precedence,
+ * so "s" is still start and "st" still start; "ste", "step 5\n" are step,
+ * "r", "reset\n" reset.  Returns the enum ml_lib_control_cmd, or
+ * -EOPNOTSUPP.  A command's argument ("step N") is the caller's to parse.
+ */
+int ml_lib_model_parse_control_ext(const char *buf, size_t count);
 
 /*
  * The `control` store (the library's ->store): parse buf, run the command,

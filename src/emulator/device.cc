@@ -59,15 +59,20 @@ void Device::load()
 	Call call(*this, nullptr);
 	mlcore_dev_load(&state_.mlcore, call.host());
 	ml_lib_test_dev_load(&state_.mllib, call.host());
+	ml_loop_dev_load(&state_.mlloop, call.host());
 }
 
-void Device::reload()
+void Device::reload(const std::function<void()> &between_boots)
 {
 	Call call(*this, nullptr);
+	ml_loop_dev_unload(&state_.mlloop, call.host());
 	ml_lib_test_dev_unload(&state_.mllib, call.host());
 	mlcore_dev_unload(&state_.mlcore, call.host());
+	if (between_boots)
+		between_boots();
 	mlcore_dev_load(&state_.mlcore, call.host());
 	ml_lib_test_dev_load(&state_.mllib, call.host());
+	ml_loop_dev_load(&state_.mlloop, call.host());
 }
 
 long Device::mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
@@ -156,6 +161,44 @@ ml_lib_test_dev Device::mllib_snapshot()
 {
 	RobustLock guard(state_.lock);
 	return state_.mllib;
+}
+
+long Device::mlloop_read(mlc_uptr dst, size_t count, UserMemory &mem)
+{
+	Call call(*this, &mem);
+	return ml_loop_dev_read(&state_.mlloop, call.host(), dst, count);
+}
+
+long Device::mlloop_write(mlc_uptr src, size_t count, UserMemory &mem)
+{
+	Call call(*this, &mem);
+	return ml_loop_dev_write(&state_.mlloop, call.host(), src, count);
+}
+
+long Device::mlloop_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
+{
+	Call call(*this, &mem);
+	return ml_loop_dev_ioctl(&state_.mlloop, call.host(), cmd, arg);
+}
+
+long Device::mlloop_control_write(mlc_uptr src, size_t count, UserMemory &mem)
+{
+	char page[MLC_SYSFS_PAGE_SIZE + 1];
+	Call call(*this, &mem);
+	return mlc_vfs_sysfs_write(call.host(), src, count, page,
+				   ml_loop_dev_control_store, &state_.mlloop);
+}
+
+size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
+{
+	RobustLock guard(state_.lock);
+	return render(&state_.mlloop, buf, size);
+}
+
+ml_loop_dev Device::mlloop_snapshot()
+{
+	RobustLock guard(state_.lock);
+	return state_.mlloop;
 }
 
 std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)

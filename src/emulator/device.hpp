@@ -9,6 +9,7 @@
 //   LocalDevice a Device that owns its state in this process (tests, tools)
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,8 +46,9 @@ public:
 	// Module load: reset every device to its load-time state and print the
 	// load lines.  Done once when the state is created.
 	void load();
-	// Module unload then load, in place under the lock (mlcore-emu reset).
-	void reload();
+	// Module unload then load, in place under the lock (mlcore-emu reset);
+	// between_boots runs under the lock after the unload.
+	void reload(const std::function<void()> &between_boots = {});
 
 	// mlcore unlocked_ioctl with the caller's memory.
 	long mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem);
@@ -73,6 +75,17 @@ public:
 	using MllibRenderFn = size_t (*)(const ml_lib_test_dev *, char *, size_t);
 	size_t render_mllib(MllibRenderFn render, char *buf, size_t size);
 	ml_lib_test_dev mllib_snapshot();
+
+	// The closed loop (/dev/mlloop, docs/closed-loop.md): a stream, so no
+	// position.  read/write/ioctl of the device, a write(2) to
+	// ml_readahead's `control`, and its attributes rendered under the lock.
+	long mlloop_read(mlc_uptr dst, size_t count, UserMemory &mem);
+	long mlloop_write(mlc_uptr src, size_t count, UserMemory &mem);
+	long mlloop_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem);
+	long mlloop_control_write(mlc_uptr src, size_t count, UserMemory &mem);
+	using MlloopRenderFn = size_t (*)(const ml_loop_dev *, char *, size_t);
+	size_t render_mlloop(MlloopRenderFn render, char *buf, size_t size);
+	ml_loop_dev mlloop_snapshot();
 
 	// Kernel log records with seq >= from.
 	std::vector<KernelLogRecord> kernel_log(uint64_t from = 0);

@@ -141,6 +141,7 @@ FileTable build_standard()
 	t.add(dir("sys/class/ml_lib_test/mllibdev"));
 	t.add(dir("sys/kernel"));
 	add_ml_lib_nodes(t, "sys/class/ml_lib_test/mllibdev");
+	add_ml_loop_nodes(t);	// the closed loop: dev/mlloop, sys/class/ml_lib_loop
 	return t;
 }
 

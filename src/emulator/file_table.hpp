@@ -16,6 +16,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <memory>
@@ -31,10 +32,19 @@ namespace mlc {
 class Instance;
 
 // Who is opening: the permission checks that depend on it live in the core.
+//
+// On the kernel every served file belongs to root, and only root (by
+// CAP_DAC_OVERRIDE, or as the owner of sysfs attributes) may open proc
+// files for writing or write a model's `control`.  In an instance the user
+// who owns it stands in for root: the files are shown as theirs, and they
+// get what root would get, so an agent that needs root on the kernel runs
+// unprivileged here.  Anybody else (with --allow-other) gets what an
+// unprivileged user gets on the kernel.  The instance's owner is the user
+// of the process serving it (segment names carry that uid).
 struct Cred {
 	uid_t uid = 0;
 	gid_t gid = 0;
-	bool may_override_perm() const { return uid == 0; }	// CAP_DAC_OVERRIDE
+	bool may_override_perm() const { return uid == 0 || uid == getuid(); }
 };
 
 class OpenFile {

@@ -128,6 +128,37 @@ private:
 	RealClock real_;
 };
 
+// The core's random bytes: one seeded sequence kept in the segment (so two
+// mounts or two preloaded processes of one seeded instance never repeat
+// each other's bytes), or the system's when the instance is not seeded.
+// Every draw happens inside a core call, under the instance lock.
+class SegmentRandom final : public RandomSource {
+public:
+	explicit SegmentRandom(InstanceHeader &h) : h_(h) {}
+
+	void fill(void *buf, size_t len) override
+	{
+		if (!load(h_.seeded)) {
+			system_.fill(buf, len);
+			return;
+		}
+		SeededRandom rng(h_.rng_state);
+		rng.fill(buf, len);
+		h_.rng_state = rng.state();
+	}
+
+private:
+	InstanceHeader &h_;
+	SystemRandom system_;
+};
+
+void set_seed(InstanceHeader &h, const std::optional<uint64_t> &seed)
+{
+	h.seeded = seed.has_value();
+	h.seed = seed.value_or(0);
+	h.rng_state = h.seed;
+}
+
 }  // namespace
 
 bool Instance::valid_name(const std::string &name)
@@ -151,13 +182,12 @@ fs::path Instance::state_dir_of(const std::string &name)
 	return state_root() / name;
 }
 
-Instance::Instance(std::string name, bip::mapped_region region,
-		   std::optional<uint64_t> seed)
+Instance::Instance(std::string name, bip::mapped_region region)
 	: name_(std::move(name)),
 	  region_(std::move(region)),
 	  segment_(static_cast<InstanceSegment *>(region_.get_address()))
 {
-	attach_device(seed);
+	attach_device();
 }
 
 Instance::~Instance() = default;
@@ -168,11 +198,19 @@ ClockSpec Instance::clock_spec() const
 			 load(segment_->header.clock_epoch_sec)};
 }
 
-void Instance::attach_device(std::optional<uint64_t> seed)
+std::optional<uint64_t> Instance::seed() const
+{
+	if (!load(segment_->header.seeded))
+		return std::nullopt;
+	return load(segment_->header.seed);
+}
+
+void Instance::attach_device()
 {
 	DeviceServices services =
-		DeviceServices::make(clock_spec(), log_path().string(), seed);
+		DeviceServices::make(clock_spec(), log_path().string());
 	services.clock = std::make_unique<SegmentClock>(segment_->header);
+	services.random = std::make_unique<SegmentRandom>(segment_->header);
 	device_ = std::make_unique<Device>(segment_->devices, std::move(services));
 }
 
@@ -202,10 +240,10 @@ std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
 		s->header.boot_monotonic_ns = monotonic_now_ns();
 		s->header.clock_fixed = clock.fixed;
 		s->header.clock_epoch_sec = clock.epoch_sec;
+		set_seed(s->header, opts.seed);
 		init_device_state(s->devices);
 
-		std::unique_ptr<Instance> inst(
-			new Instance(name, std::move(region), opts.seed));
+		std::unique_ptr<Instance> inst(new Instance(name, std::move(region)));
 		inst->device().load();
 		std::atomic_ref<uint64_t>(s->header.magic)
 			.store(kSegmentMagic, std::memory_order_release);
@@ -217,11 +255,15 @@ std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
 				e.what()));
 	}
 
+	// An explicit clock or seed that differs from the instance's is a new
+	// boot: the devices are reloaded with it.
 	auto inst = open_existing(name);
-	if (opts.clock && opts.clock->to_string() != inst->clock_spec().to_string())
-		inst->reset(opts.clock);	// an explicit clock is a new boot
-	if (opts.seed)
-		inst->attach_device(opts.seed);
+	bool new_clock = opts.clock &&
+			 opts.clock->to_string() != inst->clock_spec().to_string();
+	bool new_seed = opts.seed && opts.seed != inst->seed();
+	if (new_clock || new_seed)
+		inst->reset(new_clock ? opts.clock : std::nullopt,
+			    new_seed ? opts.seed : std::nullopt);
 	return inst;
 }
 
@@ -235,8 +277,7 @@ std::unique_ptr<Instance> Instance::open_existing(const std::string &name)
 					      bip::read_write);
 		bip::mapped_region region(shm, bip::read_write);
 		check_layout(name, region);
-		return std::unique_ptr<Instance>(
-			new Instance(name, std::move(region), std::nullopt));
+		return std::unique_ptr<Instance>(new Instance(name, std::move(region)));
 	} catch (const bip::interprocess_exception &e) {
 		if (e.get_error_code() == bip::not_found_error)
 			throw InstanceError(fmt::format(
@@ -271,16 +312,24 @@ bool Instance::remove(const std::string &name)
 	return removed;
 }
 
-void Instance::reset(const std::optional<ClockSpec> &clock)
+void Instance::reset(const std::optional<ClockSpec> &clock,
+		     const std::optional<uint64_t> &seed)
 {
-	if (clock) {
-		// Read by every process's SegmentClock at its next call.
-		InstanceHeader &h = segment_->header;
-		store(h.clock_epoch_sec, clock->epoch_sec);
-		store(h.boot_monotonic_ns, monotonic_now_ns());
-		store(h.clock_fixed, static_cast<uint32_t>(clock->fixed));
-	}
-	device_->reload();
+	InstanceHeader &h = segment_->header;
+	// Under the instance lock, before the devices load again: the new
+	// boot's clock (read by every process's SegmentClock at its next call)
+	// and the random sequence, restarted from the seed.
+	device_->reload([&] {
+		if (clock) {
+			store(h.clock_epoch_sec, clock->epoch_sec);
+			store(h.boot_monotonic_ns, monotonic_now_ns());
+			store(h.clock_fixed, static_cast<uint32_t>(clock->fixed));
+		}
+		if (seed)
+			set_seed(h, seed);
+		else
+			h.rng_state = h.seed;
+	});
 }
 
 }  // namespace mlc

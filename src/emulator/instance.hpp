@@ -31,7 +31,7 @@
 namespace mlc {
 
 // Bump whenever InstanceSegment (or anything inside it) changes shape.
-constexpr uint32_t kSegmentLayoutVersion = 2;	// 2: + ml_lib test driver
+constexpr uint32_t kSegmentLayoutVersion = 3;	// 3: + closed loop (mlloop)
 constexpr uint64_t kSegmentMagic = 0x31554d4545524f43ULL;  // "COREEMU1"
 
 struct InstanceHeader {
@@ -44,6 +44,10 @@ struct InstanceHeader {
 	uint32_t clock_fixed;		// 1: frozen at clock_epoch_sec
 	uint32_t reserved2;
 	int64_t clock_epoch_sec;
+	uint32_t seeded;		// 1: random bytes from rng_state
+	uint32_t reserved3;
+	uint64_t seed;			// what rng_state restarts from at reset
+	uint64_t rng_state;		// advanced under the instance lock
 };
 
 struct InstanceSegment {
@@ -60,7 +64,9 @@ public:
 struct InstanceOptions {
 	// Applied when the instance is created, or when given explicitly.
 	std::optional<ClockSpec> clock;
-	// Seed for the core's random bytes; system randomness when absent.
+	// Seed for the core's random bytes, kept in the segment so every
+	// process draws from one sequence; system randomness when absent.
+	// Given for an existing instance with another seed: a new boot.
 	std::optional<uint64_t> seed;
 };
 
@@ -92,14 +98,18 @@ public:
 	std::filesystem::path state_dir() const { return state_dir_of(name_); }
 	std::filesystem::path log_path() const { return state_dir() / "mlcore.log"; }
 
+	// The seed of the core's random bytes, if the instance is seeded.
+	std::optional<uint64_t> seed() const;
+
 	// Module unload + load: every device back to its load-time state, in
-	// place, so mounted doors keep serving.  Optionally a new clock.
-	void reset(const std::optional<ClockSpec> &clock = std::nullopt);
+	// place, so mounted doors keep serving.  Optionally a new clock or
+	// seed; a seeded instance's random sequence restarts from its seed.
+	void reset(const std::optional<ClockSpec> &clock = std::nullopt,
+		   const std::optional<uint64_t> &seed = std::nullopt);
 
 private:
-	Instance(std::string name, boost::interprocess::mapped_region region,
-		 std::optional<uint64_t> seed);
-	void attach_device(std::optional<uint64_t> seed);
+	Instance(std::string name, boost::interprocess::mapped_region region);
+	void attach_device();
 
 	std::string name_;
 	boost::interprocess::mapped_region region_;

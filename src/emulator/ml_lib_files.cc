@@ -23,11 +23,21 @@ constexpr unsigned kMllibMajor = 254;
 
 class MllibDevFile final : public OpenFile {
 public:
-	MllibDevFile(Device &dev, unsigned int f_mode) : dev_(dev), f_mode_(f_mode)
+	// opened: the driver's open ran (false: Node::attach(), no open and,
+	// unless a door hands it the release, no release).
+	MllibDevFile(Device &dev, unsigned int f_mode, bool opened = true)
+		: dev_(dev), f_mode_(f_mode)
 	{
-		dev_.mllib_open();
+		if (opened)
+			dev_.mllib_open();
+		else
+			set_releases(false);
 	}
-	~MllibDevFile() override { dev_.mllib_release(); }
+	~MllibDevFile() override
+	{
+		if (releases())
+			dev_.mllib_release();
+	}
 
 	long read(mlc_uptr dst, size_t size, int64_t *pos, UserMemory &mem) override
 	{
@@ -73,6 +83,12 @@ public:
 		*err = 0;
 		return std::make_unique<MllibDevFile>(inst.device(),
 						      mlc_fmode_from_flags(flags));
+	}
+	std::unique_ptr<OpenFile> attach(Instance &inst, int flags,
+					 const Cred &) const override
+	{
+		return std::make_unique<MllibDevFile>(
+			inst.device(), mlc_fmode_from_flags(flags), false);
 	}
 };
 

@@ -21,6 +21,7 @@ public:
 	explicit SeededRandom(uint64_t seed) : state_(seed) {}
 	void fill(void *buf, size_t len) override;
 	uint64_t next();
+	uint64_t state() const { return state_; }
 
 private:
 	uint64_t state_;

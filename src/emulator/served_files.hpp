@@ -20,6 +20,10 @@ std::unique_ptr<Node> make_mlcore_train_node(std::string path);
 // attributes under device_dir (with ml_model1/control).
 void add_ml_lib_nodes(FileTable &t, const std::string &device_dir);
 
+// ml_loop_files.cc: dev/mlloop and sys/class/ml_lib_loop/mlloop/ with the
+// model ml_readahead's attributes (docs/closed-loop.md).
+void add_ml_loop_nodes(FileTable &t);
+
 // text_files.cc
 std::unique_ptr<Node> make_log_file_node(std::string path);
 std::unique_ptr<Node> make_dmesg_node(std::string path);

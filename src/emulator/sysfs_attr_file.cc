@@ -15,7 +15,7 @@ namespace {
 
 class SysfsAttrFile final : public OpenFile {
 public:
-	SysfsAttrFile(Device &dev, Device::MllibRenderFn show,
+	SysfsAttrFile(Device &dev, SysfsShow show,
 		      SysfsAttrNode::StoreFn store, unsigned int f_mode)
 		: dev_(dev), show_(show), store_(store), f_mode_(f_mode)
 	{
@@ -68,11 +68,11 @@ private:
 	static size_t render(void *priv, char *buf, size_t size)
 	{
 		auto *self = static_cast<SysfsAttrFile *>(priv);
-		return self->dev_.render_mllib(self->show_, buf, size);
+		return self->show_(self->dev_, buf, size);
 	}
 
 	Device &dev_;
-	Device::MllibRenderFn show_;
+	SysfsShow show_;
 	SysfsAttrNode::StoreFn store_;
 	unsigned int f_mode_;
 	mlc_seq_file seq_;

@@ -14,12 +14,29 @@
 
 namespace mlc {
 
+// What an attribute shows: one of the core's renderers over one device's
+// state (the ml_lib test driver's or the closed loop's), run under the lock.
+class SysfsShow {
+public:
+	SysfsShow(Device::MllibRenderFn fn) : mllib_(fn) {}
+	SysfsShow(Device::MlloopRenderFn fn) : mlloop_(fn) {}
+	size_t operator()(Device &dev, char *buf, size_t size) const
+	{
+		return mllib_ ? dev.render_mllib(mllib_, buf, size)
+			      : dev.render_mlloop(mlloop_, buf, size);
+	}
+
+private:
+	Device::MllibRenderFn mllib_ = nullptr;
+	Device::MlloopRenderFn mlloop_ = nullptr;
+};
+
 class SysfsAttrNode final : public Node {
 public:
 	// Store: Device's write entry for this attribute (null: read-only).
 	using StoreFn = long (Device::*)(mlc_uptr src, size_t count, UserMemory &mem);
 
-	SysfsAttrNode(std::string path, mode_t perm, Device::MllibRenderFn show,
+	SysfsAttrNode(std::string path, mode_t perm, SysfsShow show,
 		      StoreFn store)
 		: Node(std::move(path), NodeType::Regular, perm), show_(show), store_(store)
 	{
@@ -30,7 +47,7 @@ public:
 				       int *err) const override;
 
 private:
-	Device::MllibRenderFn show_;
+	SysfsShow show_;
 	StoreFn store_;
 };
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "emulator/instance.hpp"
 #include "emulator/served_files.hpp"
@@ -61,10 +62,13 @@ bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
-class LogFileNode final : public Node {
+// A read-only text file whose content is taken when it is opened.
+class SnapshotNode final : public Node {
 public:
-	explicit LogFileNode(std::string path)
-		: Node(std::move(path), NodeType::Regular, 0444)
+	using SnapshotFn = std::string (*)(Instance &inst);
+
+	SnapshotNode(std::string path, SnapshotFn snapshot)
+		: Node(std::move(path), NodeType::Regular, 0444), snapshot_(snapshot)
 	{
 	}
 	bool generated() const override { return true; }
@@ -76,46 +80,36 @@ public:
 			return nullptr;
 		}
 		*err = 0;
-		return std::make_unique<TextSnapshotFile>(slurp(inst.log_path()));
+		return std::make_unique<TextSnapshotFile>(snapshot_(inst));
 	}
 
 private:
-	static std::string slurp(const std::filesystem::path &path)
-	{
-		std::string text;
-		int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return text;	// no prediction logged yet
-		char buf[65536];
-		ssize_t n;
-		while ((n = ::read(fd, buf, sizeof(buf))) > 0)
-			text.append(buf, static_cast<size_t>(n));
-		::close(fd);
-		return text;
-	}
+	SnapshotFn snapshot_;
 };
 
-class DmesgNode final : public Node {
-public:
-	explicit DmesgNode(std::string path)
-		: Node(std::move(path), NodeType::Regular, 0444)
-	{
-	}
-	bool generated() const override { return true; }
-	std::unique_ptr<OpenFile> open(Instance &inst, int flags, const Cred &,
-				       int *err) const override
-	{
-		if (wants_write(flags)) {
-			*err = -EACCES;
-			return nullptr;
-		}
-		*err = 0;
-		std::string text;
-		for (const auto &rec : inst.device().kernel_log())
-			text += format_dmesg(rec) + "\n";
-		return std::make_unique<TextSnapshotFile>(std::move(text));
-	}
-};
+// The instance's log file as it is now (empty before the first line).
+std::string log_file_text(Instance &inst)
+{
+	std::string text;
+	int fd = ::open(inst.log_path().c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return text;
+	char buf[65536];
+	ssize_t n;
+	while ((n = ::read(fd, buf, sizeof(buf))) > 0)
+		text.append(buf, static_cast<size_t>(n));
+	::close(fd);
+	return text;
+}
+
+// The kernel log as dmesg prints it.
+std::string dmesg_text(Instance &inst)
+{
+	std::string text;
+	for (const auto &rec : inst.device().kernel_log())
+		text += format_dmesg(rec) + "\n";
+	return text;
+}
 
 // The kernel log in /dev/kmsg's record format, "LEVEL,SEQ,USEC,-;text\n",
 // one record per read (EINVAL when the buffer cannot hold it), 0 at the end
@@ -151,6 +145,17 @@ public:
 	unsigned int poll() override { return POLLIN | POLLRDNORM; }
 	bool nonseekable() const override { return true; }
 
+	// The next record is the description's state (see OpenFile).
+	size_t state_size() const override { return sizeof(next_); }
+	void save_state(void *dst) const override
+	{
+		std::memcpy(dst, &next_, sizeof(next_));
+	}
+	void load_state(const void *src) override
+	{
+		std::memcpy(&next_, src, sizeof(next_));
+	}
+
 private:
 	Device &dev_;
 	uint64_t next_ = 0;
@@ -184,12 +189,12 @@ std::unique_ptr<Node> make_kmsg_node(std::string path)
 
 std::unique_ptr<Node> make_log_file_node(std::string path)
 {
-	return std::make_unique<LogFileNode>(std::move(path));
+	return std::make_unique<SnapshotNode>(std::move(path), log_file_text);
 }
 
 std::unique_ptr<Node> make_dmesg_node(std::string path)
 {
-	return std::make_unique<DmesgNode>(std::move(path));
+	return std::make_unique<SnapshotNode>(std::move(path), dmesg_text);
 }
 
 }  // namespace mlc

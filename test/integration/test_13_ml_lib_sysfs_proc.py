@@ -157,8 +157,9 @@ class FilesTest(h.MlLibTestCase):
     def test_the_class_device_directory(self):
         self.assertEqual(sorted(os.listdir(self.sysdir)),
                          sorted(ATTRS + ("ml_model1",)))
+        # ml_lib_loop is the closed loop's class (test_14_ml_loop.py).
         self.assertEqual(os.listdir(os.path.join(self.root, "sys", "class")),
-                         ["ml_lib_test"])
+                         ["ml_lib_test", "ml_lib_loop"])
 
     def test_the_three_counters_agree(self):
         sh(f"cat {shlex.quote(self.mldev)} > /dev/null")

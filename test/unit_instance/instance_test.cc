@@ -10,6 +10,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <set>
+#include <span>
 #include <vector>
 
 #include <boost/interprocess/mapped_region.hpp>
@@ -17,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "emulator/instance.hpp"
+#include "platform/user/region_memory.hpp"
 
 namespace bip = boost::interprocess;
 namespace fs = std::filesystem;
@@ -168,6 +171,39 @@ TEST_F(InstanceTest, ResetReloadsInPlaceAndCanChangeTheClock)
 				"<6>ml_lib_test_dev: Proc entry created at /proc/mllibdev",
 				"<6>[mlcore] Prediction set: 6",
 			}));
+}
+
+// One seeded sequence per instance: two processes' draws continue each
+// other (never repeat), and a reset restarts it from the seed.
+TEST_F(InstanceTest, SeededRandomIsSharedAndRestartsAtReset)
+{
+	auto control = [](mlc::Instance &inst, std::string cmd) {
+		mlc::RegionMemory mem(0x1000, std::as_writable_bytes(std::span(cmd)));
+		return inst.device().mllib_control_write(0x1000, cmd.size(), mem);
+	};
+	auto extract = [&](mlc::Instance &inst) {
+		EXPECT_EQ(control(inst, "discard_dataset"), 15);
+		EXPECT_EQ(control(inst, "prepare_dataset"), 15);
+		return inst.device().mllib_snapshot().dataset[0];
+	};
+	const std::string other = name_ + "-b";
+	mlc::Instance::remove(other);
+
+	auto a = mlc::Instance::open_or_create(name_, {std::nullopt, 7});
+	auto b = mlc::Instance::open_existing(name_);	// a second process
+	EXPECT_EQ(b->seed(), 7u);
+	std::vector<uint8_t> shared{extract(*a), extract(*b), extract(*a), extract(*b)};
+
+	auto fresh = mlc::Instance::open_or_create(other, {std::nullopt, 7});
+	std::vector<uint8_t> alone;
+	for (int i = 0; i < 4; i++)
+		alone.push_back(extract(*fresh));
+	EXPECT_EQ(shared, alone);	// b continued a's sequence
+	EXPECT_NE(std::set<uint8_t>(alone.begin(), alone.end()).size(), 1u);
+
+	b->reset();
+	EXPECT_EQ(extract(*a), alone[0]);	// restarted from the seed
+	mlc::Instance::remove(other);
 }
 
 TEST_F(InstanceTest, ListShowsThisUsersInstances)

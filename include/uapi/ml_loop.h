@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The closed learning loop: this project's own extension of the ml_lib RFC
+ * (docs/closed-loop.md).  A simulated kernel subsystem (readahead sizing)
+ * publishes dataset and feedback records on /dev/mlloop, user space writes
+ * recommendation records back, and the subsystem applies them according to
+ * the model's mode.  No ml_lib v1 byte changes: this is a separate device.
+ *
+ * Every record is little-endian (as the machine is), fixed size, with a
+ * magic and a type so a reader can resynchronise and a writer's mistakes are
+ * refused with EINVAL, never misread.
+ */
+#ifndef _UAPI_ML_LOOP_H
+#define _UAPI_ML_LOOP_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#include "abi_assert.h"
+
+#define ML_LOOP_DEVICE_NAME	"mlloop"
+#define ML_LOOP_CLASS_NAME	"ml_lib_loop"
+#define ML_LOOP_MODEL_NAME	"ml_readahead"
+
+#define ML_LOOP_RECORD_MAGIC	0x4d4c4f50u	/* "MLOP" */
+#define ML_LOOP_RECORD_SIZE	64
+
+/* Record types. */
+#define ML_LOOP_REC_DATASET		1	/* kernel -> user: one epoch */
+#define ML_LOOP_REC_FEEDBACK		2	/* kernel -> user: the error */
+#define ML_LOOP_REC_RECOMMENDATION	3	/* user -> kernel */
+
+/* Readahead windows are in pages, 0 (no readahead) up to this. */
+#define ML_LOOP_MAX_WINDOW	256
+
+/* Every record starts with this header. */
+struct ml_loop_header {
+	__u32 magic;		/* ML_LOOP_RECORD_MAGIC */
+	__u16 type;		/* ML_LOOP_REC_* */
+	__u16 size;		/* ML_LOOP_RECORD_SIZE */
+	__u64 epoch;		/* the epoch the record is about */
+};
+
+/*
+ * DATASET: what the subsystem saw in one epoch of accesses, and the window
+ * that would have been best in hindsight (the label to learn).
+ */
+struct ml_loop_dataset {
+	struct ml_loop_header hdr;
+	__u32 accesses;		/* page accesses in the epoch */
+	__u32 seq_permille;	/* accesses that continued the previous one */
+	__u32 mean_run_x100;	/* mean length of sequential runs, x100 */
+	__u32 distinct_permille;	/* distinct pages / accesses */
+	__u32 default_window;	/* the default algorithm's window at the end */
+	__u32 best_window;	/* hindsight-best fixed window for the epoch */
+	__u32 phase_hint;	/* 0: unknown; never the workload's truth */
+	__u32 reserved[5];
+};
+
+/*
+ * FEEDBACK: how the recommendation that was in force did, against the
+ * default algorithm run in shadow over the same accesses.  Costs are in
+ * cost units (docs/closed-loop.md: a miss costs ML_LOOP_COST_MISS, a page
+ * read costs ML_LOOP_COST_PAGE).
+ */
+struct ml_loop_feedback {
+	struct ml_loop_header hdr;
+	__u32 mode;		/* enum ml_lib_model_mode during the epoch */
+	__u32 applied_permille;	/* misses that used the recommendation */
+	__u32 recommended_window;	/* ML_LOOP_NO_WINDOW if none */
+	__u32 best_window;	/* hindsight-best window */
+	__u64 cost_default;	/* the default algorithm alone (shadow) */
+	__u64 cost_recommended;	/* the recommendation alone (shadow) */
+	__u64 cost_actual;	/* what the subsystem really paid */
+	__s32 error;		/* recommended - best (0 when none) */
+	__u32 efficiency_milli;	/* 1000 * cost_default / cost_actual */
+};
+
+#define ML_LOOP_NO_WINDOW	0xffffffffu
+
+/* RECOMMENDATION: the window to use from the next epoch on. */
+struct ml_loop_recommendation {
+	struct ml_loop_header hdr;	/* epoch: 0 = from the next epoch */
+	__u32 window;		/* 0..ML_LOOP_MAX_WINDOW pages */
+	__u32 confidence_permille;	/* informative; not used by the policy */
+	__u32 reserved[10];
+};
+
+/* Cost model (docs/closed-loop.md). */
+#define ML_LOOP_COST_MISS	20
+#define ML_LOOP_COST_PAGE	1
+
+/* ioctls on /dev/mlloop (type 'L'). */
+#define ML_LOOP_IOC_MAGIC	'L'
+/* Number of records waiting to be read. */
+#define ML_LOOP_IOCPENDING	_IOR(ML_LOOP_IOC_MAGIC, 1, __u32)
+
+MLC_ABI_ASSERT(sizeof(struct ml_loop_header) == 16, "loop header");
+MLC_ABI_ASSERT(sizeof(struct ml_loop_dataset) == ML_LOOP_RECORD_SIZE,
+	       "dataset record");
+MLC_ABI_ASSERT(sizeof(struct ml_loop_feedback) == ML_LOOP_RECORD_SIZE,
+	       "feedback record");
+MLC_ABI_ASSERT(sizeof(struct ml_loop_recommendation) == ML_LOOP_RECORD_SIZE,
+	       "recommendation record");
+MLC_ABI_ASSERT(ML_LOOP_IOCPENDING == 0x80044c01u, "ML_LOOP_IOCPENDING");
+
+#endif /* _UAPI_ML_LOOP_H */

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// The reference agent for the closed loop (`mlc-agent-loop`,
+// docs/closed-loop.md).  Each epoch it steps the subsystem by one epoch,
+// reads the DATASET and FEEDBACK records, learns which readahead window
+// fits which access pattern, and writes a recommendation for the next
+// epoch.  A CSV trace (one row per epoch) feeds the demo's plot.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/clients.hpp"
+
+namespace mlc::agent {
+
+// What the agent learns from: one finished epoch's features (the DATASET
+// record) and its hindsight-best window.
+struct EpochExample {
+	uint32_t seq_permille = 0, mean_run_x100 = 0, distinct_permille = 0;
+	uint32_t best_window = 0;
+};
+
+// The learner: k nearest past epochs in (seq_permille, mean_run,
+// distinct_permille) space, scaled to comparable ranges; the answer is the
+// smallest of their best windows (windows are 0, 1, 2, 4, ..., 256): risk
+// averse, because a window too large for the next epoch costs more than one
+// too small, and one epoch whose quality falls below 0.900 sends the model
+// back to EMERGENCY.  The phase of the access stream persists for several
+// epochs, so the epoch just finished predicts the next one.
+class WindowLearner {
+public:
+	explicit WindowLearner(unsigned k = 5, size_t memory = 256) : k_(k), memory_(memory) {}
+	void learn(const DatasetRecord &d);
+	// The window for an epoch that looks like d; nullopt before any example.
+	std::optional<uint32_t> predict(const DatasetRecord &d) const;
+	size_t examples() const noexcept { return ex_.size(); }
+
+private:
+	unsigned k_;
+	size_t memory_;
+	std::vector<EpochExample> ex_;
+};
+
+// A deliberately bad window for an epoch whose good window is `good`: the
+// opposite end of the range (256 where little or no readahead fits, none
+// where a large window fits).
+uint32_t bad_window(uint32_t good) noexcept;
+
+struct LoopAgentOptions {
+	std::string root = "/";
+	unsigned epochs = 60;
+	// --bad: a saboteur.  It plays the good agent until the model trusts it
+	// with bad_after_mode (or from the start if bad_from_start), then
+	// recommends deliberately bad windows for the rest of the run.
+	bool bad = false;
+	bool bad_from_start = false;
+	ml_lib_model_mode bad_after_mode = ML_LIB_COLLABORATION_MODE;
+	bool reset = true;		// `reset` the loop first (same seeded start)
+	unsigned k = 5;			// neighbours of the learner
+	std::string csv;		// "" = no trace file
+	std::string name = "loop";	// prefix of the progress lines
+	std::ostream *progress = nullptr;
+	// Print every Nth epoch's line (and every epoch that changed the mode).
+	unsigned progress_every = 1;
+};
+
+struct LoopTraceRow {
+	uint64_t epoch = 0;
+	ml_lib_model_mode mode = ML_LIB_EMERGENCY_MODE;	// during the epoch (FEEDBACK)
+	uint32_t efficiency_milli = 0;	// the epoch's (FEEDBACK)
+	uint32_t ewma_milli = 0;	// the efficiency attribute after the epoch
+	uint32_t applied_permille = 0;
+	std::optional<uint32_t> window;	// the recommendation in force
+	uint32_t best_window = 0;
+	uint64_t cost_default = 0, cost_recommended = 0, cost_actual = 0;
+	ml_lib_model_mode mode_after = ML_LIB_EMERGENCY_MODE;	// the mode attribute
+	std::optional<uint32_t> next_window;	// what the agent wrote for the next epoch
+	bool bad = false;		// the agent was sabotaging when it wrote it
+	uint32_t cumulative_milli = 0;	// sum of default costs / sum of actual so far
+};
+
+struct LoopReport {
+	std::vector<LoopTraceRow> rows;
+	// The first epoch after which the mode attribute said recommendation.
+	std::optional<uint64_t> recommendation_epoch;
+	std::optional<uint64_t> turned_bad_epoch;	// saboteur only
+	// The first epoch, after turning bad, after which the mode was emergency.
+	std::optional<uint64_t> demoted_epoch;
+	ml_lib_model_mode highest_mode = ML_LIB_EMERGENCY_MODE;
+	ml_lib_model_mode final_mode = ML_LIB_EMERGENCY_MODE;
+	uint64_t sum_default = 0, sum_actual = 0, sum_recommended = 0;
+	// sum of default costs / sum of actual costs (1.0: as good as the default).
+	double cumulative_efficiency() const
+	{
+		return sum_actual ? double(sum_default) / double(sum_actual) : 1.0;
+	}
+};
+
+// Runs the agent; SysError / ProtocolError on failure.
+LoopReport run_loop_agent(const LoopAgentOptions &opts);
+// The trace as CSV: a header line, then one row per epoch:
+// epoch,mode,efficiency,ewma,applied,window,best,cost_default,cost_actual,
+// mode_after,cumulative
+// (mode as 1..4, efficiency, ewma and cumulative as decimals, applied as a
+// fraction, window -1 for none).  Same run, same bytes.
+std::string trace_csv(const LoopReport &rep);
+void write_trace_csv(const std::string &path, const LoopReport &rep);
+
+}  // namespace mlc::agent

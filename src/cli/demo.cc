@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// `mlcore-emu demo`: the whole loop in one command.  It creates a private,
+// seeded instance, serves it with the FUSE door at a temporary root (or,
+// without /dev/fuse, re-runs itself under the preload door, where the root
+// is "/" and the real paths are served in-process), runs the reference
+// agents of src/agent/ against that root through the agent SDK (paths and
+// ioctls only, as on the real kernel):
+//   1. the iris agent on /dev/mlcore (accuracy vs a majority baseline),
+//   2. the loop agent on /dev/mlloop, good, then the saboteur (--bad),
+// plots efficiency and mode over the epochs with gnuplot, prints a
+// summary, and cleans up (unmount, instance removed, temporary files gone).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "agent/iris_agent.hpp"
+#include "agent/loop_agent.hpp"
+#include "cli/commands.hpp"
+#include "emulator/instance.hpp"
+
+extern char **environ;
+
+namespace fs = std::filesystem;
+
+namespace mlc::cli {
+
+namespace {
+
+std::string pct(double ratio)
+{
+	return fmt::format("{:+.1f}%", (ratio - 1.0) * 100.0);
+}
+
+// A gnuplot single-quoted string: a quote is doubled.
+std::string gp_quote(const std::string &s)
+{
+	std::string out;
+	for (char c : s) {
+		out += c;
+		if (c == '\'')
+			out += '\'';
+	}
+	return out;
+}
+
+// The gnuplot program: two panels over the epochs, efficiency on top (EWMA
+// and cumulative of both agents, the default's 1.0 and the 0.95 bound),
+// the mode below.
+std::string plot_script(const std::string &png, const std::string &good_csv,
+			const std::string &bad_csv, uint64_t seed, unsigned epochs,
+			std::optional<uint64_t> turned_bad)
+{
+	// Where the saboteur turns bad: a dotted line in the mode panel.
+	std::string mark;
+	if (turned_bad)
+		mark = fmt::format("set arrow 1 from {0}, graph 0 to {0}, graph 1 nohead "
+				   "lc rgb '#d05000' dt 3\nset label 1 'bad agent turns bad' "
+				   "at {0}, graph 0.2 offset 0.5, 0 tc rgb '#d05000'\n",
+				   *turned_bad);
+	return fmt::format(R"GP(set terminal pngcairo size 1200,800 font "Sans,11"
+set output '{png}'
+set datafile separator ','
+set key autotitle columnhead
+set multiplot layout 2,1 title "mlcore-emu demo: closed learning loop (readahead sizing, seed {seed}, {epochs} epochs per agent)"
+set lmargin 18
+set grid ytics lc rgb '#dddddd'
+set xrange [0:{epochs}]
+set ylabel 'efficiency (default = 1.0)'
+set yrange [0.8:*]
+set offsets 0, 0, graph 0.25, 0
+set key top left horizontal
+plot 1.0 with lines lc rgb '#555555' dt 2 title 'default algorithm', \
+     0.95 with lines lc rgb '#cc0000' dt 3 title 'bound for a bad agent (0.95)', \
+     '{good}' using 1:4 with lines lc rgb '#88aadd' lw 1 title 'good agent: EWMA', \
+     '{good}' using 1:11 with lines lc rgb '#1f5fbf' lw 3 title 'good agent: cumulative', \
+     '{bad}' using 1:4 with lines lc rgb '#e8a070' lw 1 title 'bad agent: EWMA', \
+     '{bad}' using 1:11 with lines lc rgb '#d05000' lw 3 title 'bad agent: cumulative'
+set ylabel 'mode'
+set xlabel 'epoch'
+set offsets 0, 0, 0, 0
+set yrange [0.7:4.5]
+set ytics ('emergency' 1, 'learning' 2, 'collaboration' 3, 'recommendation' 4)
+set key top left horizontal
+{mark}plot '{good}' using 1:10 with steps lc rgb '#1f5fbf' lw 3 title 'good agent', \
+     '{bad}' using 1:($10-0.06) with steps lc rgb '#d05000' lw 3 title 'bad agent (saboteur)'
+unset multiplot
+)GP",
+			   fmt::arg("png", gp_quote(png)), fmt::arg("good", gp_quote(good_csv)),
+			   fmt::arg("bad", gp_quote(bad_csv)), fmt::arg("seed", seed),
+			   fmt::arg("epochs", epochs), fmt::arg("mark", mark));
+}
+
+// Runs gnuplot SCRIPT; its exit status, or -errno when it cannot start.
+int run_gnuplot(const std::string &script)
+{
+	const char *argv[] = {"gnuplot", script.c_str(), nullptr};
+	pid_t pid;
+	int err = posix_spawnp(&pid, "gnuplot", nullptr, nullptr,
+			       const_cast<char **>(argv), environ);
+	if (err)
+		return -err;
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string epoch_text(const std::optional<uint64_t> &e)
+{
+	return e ? fmt::format("after epoch {}", *e) : std::string("not within the run");
+}
+
+// Set by the outer demo for the one it runs under the preload door.
+constexpr const char *kInsideEnv = "MLCORE_EMU_DEMO_INSIDE";	// "temp" or "keep"
+
+// /dev/fuse is the FUSE device (10:229), and we may open it.
+bool fuse_usable()
+{
+	struct stat st;
+	if (stat("/dev/fuse", &st) != 0 || !S_ISCHR(st.st_mode) ||
+	    major(st.st_rdev) != 10 || minor(st.st_rdev) != 229)
+		return false;
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+// Runs this demo again as `mlcore-emu run --instance I --seed S -- demo
+// --door preload ...`: the agents then see /dev/mlcore, /dev/mlloop, ...
+// served in-process.  Returns only on failure (run execs).
+int rerun_under_preload(const DemoArgs &args, const fs::path &work, bool temp,
+			const std::string &instance)
+{
+	std::vector<std::string> cmd{
+		"/proc/self/exe", "demo", "--door", "preload",
+		"--out", fs::absolute(args.out).string(),
+		"--epochs", std::to_string(args.epochs),
+		"--seed", std::to_string(args.seed),
+		"--work", work.string(),
+		"--progress-every", std::to_string(args.progress_every)};
+	if (!args.iris_data.empty())
+		cmd.insert(cmd.end(), {"--iris-data", args.iris_data});
+	if (args.no_plot)
+		cmd.push_back("--no-plot");
+	setenv(kInsideEnv, temp ? "temp" : "keep", 1);
+	RunArgs ra;
+	ra.instance = instance;
+	ra.seed = args.seed;
+	ra.command = std::move(cmd);
+	return run(ra);
+}
+
+}  // namespace
+
+int demo(const DemoArgs &args)
+{
+	const char *inside = getenv(kInsideEnv);
+	const bool preload = args.door == "preload" ||
+			     (args.door == "auto" && !inside && !fuse_usable());
+	if (inside && args.door == "preload")
+		unsetenv(kInsideEnv);	// not for the agents' children
+	if (args.epochs < 1 || args.epochs > 10000)
+		throw InstanceError("--epochs must be 1..10000");
+	const fs::path out = fs::absolute(args.out);
+	bool keep = inside ? std::string_view(inside) == "keep" : !args.work.empty();
+	fs::path work;
+	if (keep) {
+		work = fs::absolute(args.work);
+		fs::create_directories(work);
+	} else {
+		char tmpl[] = "/tmp/mlcore-demo.XXXXXX";
+		if (!mkdtemp(tmpl))
+			throw InstanceError(fmt::format("mkdtemp: {}", strerror(errno)));
+		work = tmpl;
+	}
+	// A private instance: its own state directory, name and seed.  Under
+	// the preload door the outer demo chose them and the root is "/".
+	const fs::path state = work / "state";
+	const fs::path root = preload ? fs::path("/") : work / "root";
+	const char *inst_env = getenv("MLCORE_EMU_INSTANCE");
+	const std::string instance = inside && inst_env
+					     ? std::string(inst_env)
+					     : fmt::format("demo-{}", getpid());
+	if (preload && !inside) {
+		setenv("MLCORE_EMU_STATE_DIR", state.c_str(), 1);
+		fmt::print("mlcore-emu demo: no usable /dev/fuse, or --door preload: "
+			   "running under the preload door\n");
+		std::fflush(stdout);
+		return rerun_under_preload(args, work, !keep, instance);
+	}
+	if (!inside)
+		setenv("MLCORE_EMU_STATE_DIR", state.c_str(), 1);
+	const std::string good_csv = (work / "loop-good.csv").string();
+	const std::string bad_csv = (work / "loop-bad.csv").string();
+	const std::string script = (work / "plot.gp").string();
+
+	bool served = false;
+	auto cleanup = [&] {
+		std::cout.flush();
+		if (served) {
+			try {
+				stop(root.string());
+			} catch (const std::exception &e) {
+				fmt::print(stderr, "mlcore-emu: demo cleanup: {}\n", e.what());
+			}
+		}
+		Instance::remove(instance);
+		std::error_code ec;
+		if (!keep)
+			fs::remove_all(work, ec);
+	};
+
+	int status = 0;
+	std::string sum;
+	try {
+		fmt::print("mlcore-emu demo: seed {}, {} epochs per loop agent, work in {}\n",
+			   args.seed, args.epochs, work.string());
+		if (preload) {
+			fmt::print("\n== [1/5] a private instance '{}' served by the "
+				   "preload door at the real paths\n", instance);
+		} else {
+			fmt::print("\n== [1/5] a private instance served with the FUSE door\n");
+			std::fflush(stdout);
+			ServeArgs sa;
+			sa.root = root.string();
+			sa.instance = instance;
+			sa.seed = args.seed;
+			serve(sa);
+			served = true;
+		}
+		std::fflush(stdout);
+
+		using namespace mlc::agent;
+		fmt::print("\n== [2/5] mlcore: the iris agent (ioctls on {}/dev/mlcore)\n",
+			   root.string());
+		std::fflush(stdout);
+		IrisOptions io;
+		io.root = root.string();
+		io.seed = args.seed;
+		io.progress = &std::cout;
+		if (!args.iris_data.empty())
+			io.data = args.iris_data;
+		IrisReport iris = run_iris_agent(io);
+		fmt::print("iris: {} accuracy {}/{} = {:.3f}; majority-class baseline "
+			   "{}/{} = {:.3f}\n", iris.classifier, iris.correct, iris.tested,
+			   iris.accuracy(), iris.baseline_correct, iris.tested, iris.baseline());
+
+		fmt::print("\n== [3/5] closed loop: the good agent ({} epochs on {}/dev/mlloop)\n",
+			   args.epochs, root.string());
+		std::cout.flush();
+		LoopAgentOptions lo;
+		lo.root = root.string();
+		lo.epochs = args.epochs;
+		lo.progress = &std::cout;
+		lo.progress_every = args.progress_every;
+		lo.csv = good_csv;
+		lo.name = "good";
+		LoopReport good = run_loop_agent(lo);
+
+		fmt::print("\n== [4/5] closed loop: the bad agent (a saboteur: good until "
+			   "trusted with collaboration, then deliberately bad windows)\n");
+		std::cout.flush();
+		lo.bad = true;
+		lo.csv = bad_csv;
+		lo.name = "bad";
+		LoopReport bad = run_loop_agent(lo);
+
+		fmt::print("\n== [5/5] plot\n");
+		std::ofstream(script) << plot_script(out.string(), good_csv, bad_csv, args.seed,
+						     args.epochs, bad.turned_bad_epoch);
+		std::string plot_line;
+		if (args.no_plot) {
+			plot_line = "not drawn (--no-plot)";
+		} else {
+			int r = run_gnuplot(script);
+			if (r == -ENOENT) {
+				plot_line = "NOT DRAWN: gnuplot is missing (apt-get install "
+					    "gnuplot-nox, or run scripts/setup.sh)";
+				status = 1;
+			} else if (r != 0 || !fs::exists(out)) {
+				plot_line = fmt::format("NOT DRAWN: gnuplot {} {}",
+							r < 0 ? "could not start:" : "exited",
+							r < 0 ? strerror(-r) : std::to_string(r));
+				status = 1;
+			} else {
+				plot_line = out.string();
+			}
+		}
+		fmt::print("plot: {}\n", plot_line);
+
+		const double bound = 0.95;
+		double ge = good.cumulative_efficiency(), be = bad.cumulative_efficiency();
+		auto line = [&sum](std::string_view key, const std::string &value) {
+			sum += fmt::format("  {:<26} {}\n", key, value);
+		};
+		sum += fmt::format("\n== summary (seed {}, {} epochs per loop agent)\n",
+				   args.seed, args.epochs);
+		sum += fmt::format("mlcore, iris ({} of {} samples held out; sepal length, "
+				   "petal length, petal width):\n", iris.tested, iris.samples);
+		line(iris.classifier + " accuracy:", fmt::format("{:.3f}", iris.accuracy()));
+		line("majority-class baseline:", fmt::format("{:.3f}", iris.baseline()));
+		sum += "closed loop, good agent:\n";
+		line("reached recommendation:", epoch_text(good.recommendation_epoch));
+		line("final mode:", fmt::format("{} (highest {})", mode_name(good.final_mode),
+						mode_name(good.highest_mode)));
+		line("cumulative efficiency:",
+		     fmt::format("{:.3f} ({} vs the default algorithm)", ge, pct(ge)));
+		sum += "closed loop, bad agent:\n";
+		line("turned bad:", epoch_text(bad.turned_bad_epoch));
+		line("demoted to emergency:", epoch_text(bad.demoted_epoch));
+		line("final mode:", mode_name(bad.final_mode));
+		line("cumulative efficiency:",
+		     fmt::format("{:.3f} (documented bound: >= {:.2f}: {})", be, bound,
+				 be >= bound ? "held" : "VIOLATED"));
+		sum += fmt::format("plot: {}\n", plot_line);
+		if (keep)
+			sum += fmt::format("traces: {}, {}\n", good_csv, bad_csv);
+	} catch (...) {
+		cleanup();
+		throw;
+	}
+	fmt::print("\n== cleaning up\n");
+	cleanup();
+	fmt::print("{}", sum);
+	return status;
+}
+
+}  // namespace mlc::cli

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// `mlcore-emu run [--instance NAME] [--clock ...] -- CMD [ARGS...]`: runs CMD
+// with the preload door (preload/), so CMD and every child of it see the
+// real paths (/dev/mlcore, /proc/mlcore_result, ...) served in-process from
+// the instance's shared memory: no daemon, no /dev/fuse, no privileges.
+//
+// It creates the instance (so its clock is the one asked for), puts the
+// library in LD_PRELOAD and the instance in the environment, and execs CMD:
+// the exit status and signals are CMD's own.
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "emulator/instance.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mlc::cli {
+
+namespace {
+
+constexpr const char *kLibName = "libmlcore-preload.so";
+
+bool readable(const fs::path &p)
+{
+	return !p.empty() && access(p.c_str(), R_OK) == 0;
+}
+
+// $MLCORE_EMU_PRELOAD, else next to this binary (build tree or install
+// tree), else where the build put it.
+std::string find_preload_library()
+{
+	if (const char *env = getenv("MLCORE_EMU_PRELOAD"); env && *env)
+		return readable(env) ? fs::absolute(env).string() : std::string();
+	std::error_code ec;
+	fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+	std::vector<fs::path> candidates;
+	if (!ec) {
+		fs::path dir = exe.parent_path();
+		candidates = {dir / "preload" / kLibName, dir / kLibName,
+			      dir / ".." / "lib" / "mlcore-emu" / kLibName,
+			      dir / ".." / "lib" / kLibName};
+	}
+#ifdef MLC_PRELOAD_BUILD_PATH
+	candidates.emplace_back(MLC_PRELOAD_BUILD_PATH);
+#endif
+	for (const auto &c : candidates)
+		if (readable(c))
+			return fs::weakly_canonical(c, ec).string();
+	return {};
+}
+
+[[noreturn]] void fail(const std::string &msg)
+{
+	throw InstanceError(msg);
+}
+
+}  // namespace
+
+int run(const RunArgs &args)
+{
+	if (args.command.empty())
+		fail("run needs a command: mlcore-emu run [--instance NAME] -- CMD [ARGS...]");
+	std::optional<ClockSpec> clock;
+	if (args.clock) {
+		clock = ClockSpec::parse(*args.clock);
+		if (!clock)
+			fail(fmt::format("bad --clock '{}': use real or fixed:EPOCH "
+					 "(seconds since 1970, e.g. fixed:1767225600)",
+					 *args.clock));
+	}
+	if (!Instance::valid_name(args.instance))
+		fail(fmt::format("invalid instance name '{}': use 1 to 64 of A-Z a-z "
+				 "0-9 . _ - (not starting with '.')", args.instance));
+	std::string lib = find_preload_library();
+	if (lib.empty())
+		fail(fmt::format("cannot find {} (looked next to this binary and at "
+				 "its build path); set MLCORE_EMU_PRELOAD to its path",
+				 kLibName));
+
+	// The instance exists before CMD starts: with the clock asked for, and
+	// its state directory made (the door keeps its open files there).
+	fs::path state_dir;
+	{
+		auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+		state_dir = inst->state_dir().parent_path();
+	}
+
+	std::string preload = lib;
+	if (const char *old = getenv("LD_PRELOAD"); old && *old) {
+		if (std::strstr(old, lib.c_str()))
+			preload = old;
+		else
+			preload += std::string(":") + old;
+	}
+	setenv("LD_PRELOAD", preload.c_str(), 1);
+	setenv("MLCORE_EMU_INSTANCE", args.instance.c_str(), 1);
+	setenv("MLCORE_EMU_STATE_DIR", state_dir.c_str(), 1);
+	if (args.seed)
+		setenv("MLCORE_EMU_SEED", std::to_string(*args.seed).c_str(), 1);
+
+	std::vector<char *> argv;
+	for (const auto &a : args.command)
+		argv.push_back(const_cast<char *>(a.c_str()));
+	argv.push_back(nullptr);
+	execvp(argv[0], argv.data());
+	int err = errno;
+	fmt::print(stderr, "mlcore-emu: cannot run {}: {}\n", args.command[0],
+		   strerror(err));
+	return err == ENOENT ? 127 : 126;	// as a shell reports it
+}
+
+}  // namespace mlc::cli

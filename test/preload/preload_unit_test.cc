@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// Unit tests of the preload door's parts: the core's VFS answers it relies
+// on (src/core/vfs_model.h: the VFS's own ioctls, open/access/mmap/lseek
+// checks), the fault-guarded copies (safe_memory.hpp) and the registry of
+// open file descriptions (registry.hpp).
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+extern "C" {
+#include "core/vfs_model.h"
+}
+#include "preload/registry.hpp"
+#include "preload/safe_memory.hpp"
+
+namespace {
+
+using mlc::preload::Registry;
+using mlc::preload::SafeMemory;
+
+constexpr unsigned kFIONREAD = 0x541B, kFIONBIO = 0x5421, kFIONCLEX = 0x5450,
+		   kFIOCLEX = 0x5451, kFIOASYNC = 0x5452, kFIOQSIZE = 0x5460;
+
+long vfs_ioctl(unsigned cmd, const void *arg, bool regular, int64_t pos,
+	       unsigned *flags)
+{
+	SafeMemory mem;
+	mlc_host host;
+	host.user = &mem;
+	return mlc_vfs_ioctl(&host, cmd, reinterpret_cast<mlc_uptr>(arg), regular, pos,
+			     flags);
+}
+
+TEST(PreloadVfs, WhichIoctlsTheVfsAnswers)
+{
+	for (bool regular : {false, true}) {
+		EXPECT_TRUE(mlc_vfs_ioctl_is_vfs(kFIOCLEX, regular));
+		EXPECT_TRUE(mlc_vfs_ioctl_is_vfs(kFIONCLEX, regular));
+		EXPECT_TRUE(mlc_vfs_ioctl_is_vfs(kFIONBIO, regular));
+		EXPECT_TRUE(mlc_vfs_ioctl_is_vfs(kFIOASYNC, regular));
+		EXPECT_EQ(mlc_vfs_ioctl_is_vfs(kFIONREAD, regular), regular);
+		EXPECT_EQ(mlc_vfs_ioctl_is_vfs(kFIOQSIZE, regular), regular);
+		EXPECT_FALSE(mlc_vfs_ioctl_is_vfs(0x80086802, regular));	// GET_RESULT
+		EXPECT_FALSE(mlc_vfs_ioctl_is_vfs(0x6800, regular));
+	}
+}
+
+TEST(PreloadVfs, CloexecAndNonblock)
+{
+	unsigned flags = 0;
+	EXPECT_EQ(vfs_ioctl(kFIOCLEX, nullptr, false, 0, &flags), 0);	// arg unread
+	EXPECT_EQ(flags, MLC_VFS_FD_CLOEXEC);
+	EXPECT_EQ(vfs_ioctl(kFIONCLEX, nullptr, false, 0, &flags), 0);
+	EXPECT_EQ(flags, 0u);
+	int on = 7, off = 0;
+	EXPECT_EQ(vfs_ioctl(kFIONBIO, &on, false, 0, &flags), 0);
+	EXPECT_EQ(flags, MLC_VFS_O_NONBLOCK);
+	EXPECT_EQ(vfs_ioctl(kFIONBIO, &off, false, 0, &flags), 0);
+	EXPECT_EQ(flags, 0u);
+	EXPECT_EQ(vfs_ioctl(kFIONBIO, nullptr, false, 0, &flags), -EFAULT);
+	EXPECT_EQ(vfs_ioctl(kFIONBIO, reinterpret_cast<void *>(16), false, 0, &flags),
+		  -EFAULT);
+}
+
+TEST(PreloadVfs, FioasyncWithoutAFasyncHandler)
+{
+	unsigned flags = 0;
+	int on = 1, off = 0;
+	EXPECT_EQ(vfs_ioctl(kFIOASYNC, &on, false, 0, &flags), -ENOTTY);
+	EXPECT_EQ(flags, 0u);		// O_ASYNC stays clear
+	EXPECT_EQ(vfs_ioctl(kFIOASYNC, &off, false, 0, &flags), 0);
+	// Set by F_SETFL (no fasync to refuse it), it cannot be cleared here.
+	flags = MLC_VFS_O_ASYNC;
+	EXPECT_EQ(vfs_ioctl(kFIOASYNC, &off, false, 0, &flags), -ENOTTY);
+	EXPECT_EQ(vfs_ioctl(kFIOASYNC, &on, false, 0, &flags), 0);
+	EXPECT_EQ(flags, MLC_VFS_O_ASYNC);
+	EXPECT_EQ(vfs_ioctl(kFIOASYNC, nullptr, false, 0, &flags), -EFAULT);
+}
+
+TEST(PreloadVfs, FionreadAndFioqsizeOnARegularFile)
+{
+	unsigned flags = 0;
+	int n = 99;
+	EXPECT_EQ(vfs_ioctl(kFIONREAD, &n, true, 7, &flags), 0);
+	EXPECT_EQ(n, -7);		// i_size 0 - f_pos
+	int64_t q = -1;
+	EXPECT_EQ(vfs_ioctl(kFIOQSIZE, &q, true, 0, &flags), 0);
+	EXPECT_EQ(q, 0);
+	EXPECT_EQ(vfs_ioctl(kFIONREAD, nullptr, true, 0, &flags), -EFAULT);
+}
+
+TEST(PreloadVfs, OpenOfAnExistingNode)
+{
+	const unsigned chr = MLC_S_IFCHR | 0666, reg = MLC_S_IFREG | 0444,
+		       dir = MLC_S_IFDIR | 0755;
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDWR, chr), 0);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDWR | O_CREAT, chr), 0);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDWR | O_CREAT | O_EXCL, chr), -EEXIST);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDONLY | O_DIRECTORY, reg), -ENOTDIR);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDONLY | O_DIRECTORY, dir), 0);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDONLY, dir), 0);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_WRONLY, dir), -EISDIR);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDWR, dir), -EISDIR);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDONLY | O_CREAT, dir), -EISDIR);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDWR | O_DIRECT, chr), -EINVAL);
+	EXPECT_EQ(mlc_vfs_open_existing_check(O_RDONLY | O_DIRECT, reg), -EINVAL);
+}
+
+TEST(PreloadVfs, AccessOfARootOwnedNode)
+{
+	const unsigned chr = MLC_S_IFCHR | 0666, reg = MLC_S_IFREG | 0444,
+		       ctl = MLC_S_IFREG | 0220, dir = MLC_S_IFDIR | 0755;
+	// root: read and write anything, execute only with an x bit (or a dir).
+	EXPECT_EQ(mlc_vfs_access(reg, MLC_R_OK | MLC_W_OK, true, true), 0);
+	EXPECT_EQ(mlc_vfs_access(ctl, MLC_R_OK, true, true), 0);
+	EXPECT_EQ(mlc_vfs_access(chr, MLC_X_OK, true, true), -EACCES);
+	EXPECT_EQ(mlc_vfs_access(dir, MLC_X_OK, true, true), 0);
+	// others: the other bits; the root group: the group bits.
+	EXPECT_EQ(mlc_vfs_access(chr, MLC_R_OK | MLC_W_OK, false, false), 0);
+	EXPECT_EQ(mlc_vfs_access(reg, MLC_W_OK, false, false), -EACCES);
+	EXPECT_EQ(mlc_vfs_access(ctl, MLC_W_OK, false, false), -EACCES);
+	EXPECT_EQ(mlc_vfs_access(ctl, MLC_W_OK, false, true), 0);
+	EXPECT_EQ(mlc_vfs_access(dir, MLC_R_OK | MLC_X_OK, false, false), 0);
+}
+
+TEST(PreloadVfs, PositionalLseekMmapChecks)
+{
+	EXPECT_EQ(mlc_vfs_positional_check(-1), -EINVAL);
+	EXPECT_EQ(mlc_vfs_positional_check(0), 0);
+	for (int w = 0; w <= 4; w++)
+		EXPECT_EQ(mlc_vfs_lseek_whence_check(w), 0);
+	EXPECT_EQ(mlc_vfs_lseek_whence_check(5), -EINVAL);
+	EXPECT_EQ(mlc_vfs_lseek_whence_check(-1), -EINVAL);
+	const unsigned rw = MLC_FMODE_READ | MLC_FMODE_WRITE;
+	EXPECT_EQ(mlc_vfs_mmap_check(rw, true, true, 4096), 0);
+	EXPECT_EQ(mlc_vfs_mmap_check(rw, true, true, 0), -EINVAL);
+	EXPECT_EQ(mlc_vfs_mmap_check(MLC_FMODE_READ, true, true, 4096), -EACCES);
+	EXPECT_EQ(mlc_vfs_mmap_check(MLC_FMODE_READ, false, true, 4096), 0);
+	EXPECT_EQ(mlc_vfs_mmap_check(MLC_FMODE_WRITE, false, false, 4096), -EACCES);
+}
+
+TEST(PreloadVfs, GetflKeepsWhatTheVfsKeeps)
+{
+	// Checked against /dev/null on Linux 6.x, x86_64.  (glibc's
+	// O_LARGEFILE is 0 on 64-bit; the kernel's bit is 0100000.)
+	constexpr int kLargefile = 0100000;
+	EXPECT_EQ(mlc_vfs_getfl(O_RDONLY | O_CLOEXEC, 0), kLargefile);
+	EXPECT_EQ(mlc_vfs_getfl(O_WRONLY | O_TRUNC | O_CREAT | O_EXCL | O_NOCTTY, 0),
+		  kLargefile | O_WRONLY);
+	EXPECT_EQ(mlc_vfs_getfl(O_RDONLY | O_NOFOLLOW | O_SYNC, 0),
+		  kLargefile | O_NOFOLLOW | O_SYNC);
+	EXPECT_EQ(mlc_vfs_getfl(O_RDWR | O_NONBLOCK, O_APPEND),	// F_SETFL since
+		  kLargefile | O_RDWR | O_APPEND);
+	EXPECT_EQ(mlc_vfs_getfl(O_PATH | O_CLOEXEC | O_NOFOLLOW, kLargefile),
+		  O_PATH | O_NOFOLLOW);
+	EXPECT_EQ(mlc_vfs_getfl(O_RDONLY | O_DIRECTORY, 0), kLargefile | O_DIRECTORY);
+}
+
+// --- fault-guarded copies ------------------------------------------------------
+
+struct EdgePages {
+	unsigned char *p;
+	EdgePages()
+	{
+		p = static_cast<unsigned char *>(mmap(nullptr, 8192, PROT_READ | PROT_WRITE,
+						      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+		mprotect(p + 4096, 4096, PROT_NONE);
+	}
+	~EdgePages() { munmap(p, 8192); }
+	mlc_uptr at(size_t off) const { return reinterpret_cast<mlc_uptr>(p + off); }
+};
+
+TEST(PreloadSafeMemory, CopiesAndFaults)
+{
+	SafeMemory mem;
+	EdgePages e;
+	int v = 0x11223344, out = 0;
+	EXPECT_EQ(mem.copy_to(e.at(100), &v, 4), 0u);
+	EXPECT_EQ(mem.copy_from(&out, e.at(100), 4), 0u);
+	EXPECT_EQ(out, v);
+	EXPECT_EQ(mem.copy_to(0, &v, 4), 4u);		// NULL
+	EXPECT_EQ(mem.copy_to(16, &v, 4), 4u);		// (void *)16
+	EXPECT_EQ(mem.copy_to(e.at(4096), &v, 4), 4u);	// PROT_NONE
+	EXPECT_EQ(mem.copy_to(0xffff800000000000ULL, &v, 4), 4u);
+	// A partial copy at the edge: the accessible prefix is written.
+	std::memset(e.p + 4090, 0, 6);
+	unsigned char src[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	EXPECT_EQ(mem.copy_to(e.at(4090), src, 10), 4u);
+	EXPECT_EQ(std::memcmp(e.p + 4090, src, 6), 0);
+	// copy_from zero-fills what it could not read.
+	unsigned char dst[10];
+	std::memset(dst, 0xAA, sizeof(dst));
+	EXPECT_EQ(mem.copy_from(dst, e.at(4090), 10), 4u);
+	EXPECT_EQ(std::memcmp(dst, src, 6), 0);
+	for (int i = 6; i < 10; i++)
+		EXPECT_EQ(dst[i], 0);
+	// The guard stays armed for the next copy and off afterwards.
+	EXPECT_EQ(mem.copy_from(&out, e.at(4096), 4), 4u);
+	EXPECT_EQ(mem.copy_from(&out, e.at(0), 4), 0u);
+}
+
+// --- the registry of open file descriptions -------------------------------------
+
+class PreloadRegistry : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		char tmpl[] = "/tmp/mlc-preload-unit-XXXXXX";
+		ASSERT_NE(mkdtemp(tmpl), nullptr);
+		dir_ = tmpl;
+		reg_ = Registry::open(dir_ / "open-files.v1");
+		ASSERT_NE(reg_, nullptr) << strerror(errno);
+	}
+	void TearDown() override
+	{
+		reg_.reset();
+		std::filesystem::remove_all(dir_);
+	}
+	std::filesystem::path dir_;
+	std::unique_ptr<Registry> reg_;
+};
+
+TEST_F(PreloadRegistry, APlaceholderNamesItsSlotAndHoldsIt)
+{
+	int slot = reg_->allocate();
+	ASSERT_GE(slot, 0);
+	int fd = reg_->open_placeholder(slot, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_GE(fd, 0) << strerror(-fd);
+	reg_->publish(slot);
+	EXPECT_EQ(fcntl(fd, F_GETFD), FD_CLOEXEC);
+	EXPECT_TRUE(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	struct stat st;
+	ASSERT_EQ(fstat(fd, &st), 0);
+	EXPECT_TRUE(reg_->is_placeholder(st.st_dev, st.st_ino));
+	uint32_t s;
+	uint64_t gen;
+	ASSERT_TRUE(Registry::decode(lseek(fd, 0, SEEK_CUR), &s, &gen));
+	EXPECT_EQ(s, static_cast<uint32_t>(slot));
+	EXPECT_EQ(gen, reg_->slot(slot).gen);
+
+	// Held while any descriptor of the description exists, dup included.
+	int copy = dup(fd);
+	close(fd);
+	EXPECT_FALSE(reg_->claim_if_gone(slot, gen));
+	close(copy);
+	EXPECT_FALSE(reg_->claim_if_gone(slot, gen + 1));	// another generation
+	EXPECT_TRUE(reg_->claim_if_gone(slot, gen));
+	EXPECT_FALSE(reg_->claim_if_gone(slot, gen));		// claimed once
+	reg_->free_slot(slot);
+	EXPECT_EQ(reg_->allocate(), slot);			// reused
+	EXPECT_EQ(reg_->slot(slot).gen, gen + 1);
+}
+
+TEST_F(PreloadRegistry, ClaimAllGoneFindsDescriptionsWhoseHoldersDied)
+{
+	int a = reg_->allocate(), b = reg_->allocate();
+	int fa = reg_->open_placeholder(a, 0), fb = reg_->open_placeholder(b, 0);
+	reg_->publish(a);
+	reg_->publish(b);
+	pid_t pid = fork();
+	if (pid == 0) {	// the child inherits both, then dies holding them
+		_exit(0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	close(fa);
+	auto gone = reg_->claim_all_gone();
+	ASSERT_EQ(gone.size(), 1u);
+	EXPECT_EQ(gone[0], static_cast<uint32_t>(a));
+	EXPECT_EQ(reg_->slot(a).state, mlc::preload::kSlotReleasing);
+	EXPECT_EQ(reg_->slot(b).state, mlc::preload::kSlotLive);
+	close(fb);
+}
+
+TEST_F(PreloadRegistry, ASecondOpenSharesTheFile)
+{
+	auto other = Registry::open(dir_ / "open-files.v1");
+	ASSERT_NE(other, nullptr);
+	int slot = reg_->allocate();
+	int fd = reg_->open_placeholder(slot, 0);
+	reg_->publish(slot);
+	EXPECT_EQ(other->slot(slot).state, mlc::preload::kSlotLive);
+	EXPECT_FALSE(other->claim_if_gone(slot, reg_->slot(slot).gen));
+	close(fd);
+	EXPECT_TRUE(other->claim_if_gone(slot, reg_->slot(slot).gen));
+}
+
+}  // namespace
