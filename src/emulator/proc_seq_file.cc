@@ -1,33 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "emulator/proc_seq_file.hpp"
 
-#include <cstring>
-
 extern "C" {
 #include "core/procfs_model.h"
 #include "core/vfs_model.h"
 }
 #include "emulator/instance.hpp"
+#include "emulator/seq_backed_file.hpp"
 
 namespace mlc {
 
 namespace {
 
-class ProcSeqFile final : public OpenFile {
+class ProcSeqFile final : public SeqBackedFile {
 public:
 	ProcSeqFile(Device &dev, RenderFn render, unsigned int f_mode)
 		: dev_(dev), render_(render), f_mode_(f_mode)
 	{
-		mlc_seq_open(&seq_, &ProcSeqFile::show, this);
 	}
 
 	long read(mlc_uptr dst, size_t size, int64_t *pos, UserMemory &mem) override
 	{
 		if (long err = mlc_proc_read_check(f_mode_))
 			return err;
-		mlc_host host;
-		host.user = &mem;
-		return mlc_seq_read(&seq_, &host, dst, size, pos);
+		return seq_read(dst, size, pos, mem);
 	}
 
 	long write(mlc_uptr, size_t, int64_t *, UserMemory &) override
@@ -53,31 +49,15 @@ public:
 	unsigned int poll() override { return mlc_proc_poll(); }
 	bool nonseekable() const override { return false; }
 
-	// The seq_file is the description's state; its show/priv pointers
-	// belong to this process's object and are kept.
-	size_t state_size() const override { return sizeof(seq_); }
-	void save_state(void *dst) const override
-	{
-		std::memcpy(dst, &seq_, sizeof(seq_));
-	}
-	void load_state(const void *src) override
-	{
-		std::memcpy(&seq_, src, sizeof(seq_));
-		seq_.show = &ProcSeqFile::show;
-		seq_.priv = this;
-	}
-
 private:
-	static size_t show(void *priv, char *buf, size_t size)
+	size_t render(char *buf, size_t size) override
 	{
-		auto *self = static_cast<ProcSeqFile *>(priv);
-		return self->render_(self->dev_, buf, size);
+		return render_(dev_, buf, size);
 	}
 
 	Device &dev_;
 	RenderFn render_;
 	unsigned int f_mode_;
-	mlc_seq_file seq_;
 };
 
 }  // namespace

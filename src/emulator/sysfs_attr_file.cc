@@ -1,34 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "emulator/sysfs_attr_file.hpp"
 
-#include <cstring>
-
 extern "C" {
 #include "core/seq_file_model.h"
 #include "core/vfs_model.h"
 }
 #include "emulator/instance.hpp"
+#include "emulator/seq_backed_file.hpp"
 
 namespace mlc {
 
 namespace {
 
-class SysfsAttrFile final : public OpenFile {
+class SysfsAttrFile final : public SeqBackedFile {
 public:
 	SysfsAttrFile(Device &dev, SysfsShow show,
 		      SysfsAttrNode::StoreFn store, unsigned int f_mode)
 		: dev_(dev), show_(show), store_(store), f_mode_(f_mode)
 	{
-		mlc_seq_open(&seq_, &SysfsAttrFile::render, this);
 	}
 
 	long read(mlc_uptr dst, size_t size, int64_t *pos, UserMemory &mem) override
 	{
 		if (long err = mlc_vfs_rw_check(f_mode_, MLC_FMODE_READ, false, *pos, size))
 			return err;
-		mlc_host host;
-		host.user = &mem;
-		return mlc_seq_read(&seq_, &host, dst, mlc_vfs_rw_count(size), pos);
+		return seq_read(dst, mlc_vfs_rw_count(size), pos, mem);
 	}
 
 	long write(mlc_uptr src, size_t size, int64_t *pos, UserMemory &mem) override
@@ -50,32 +46,16 @@ public:
 	unsigned int poll() override { return mlc_vfs_sysfs_poll_mask(); }
 	bool nonseekable() const override { return false; }
 
-	// The seq_file is the description's state (see OpenFile); its
-	// show/priv pointers belong to this process's object.
-	size_t state_size() const override { return sizeof(seq_); }
-	void save_state(void *dst) const override
-	{
-		std::memcpy(dst, &seq_, sizeof(seq_));
-	}
-	void load_state(const void *src) override
-	{
-		std::memcpy(&seq_, src, sizeof(seq_));
-		seq_.show = &SysfsAttrFile::render;
-		seq_.priv = this;
-	}
-
 private:
-	static size_t render(void *priv, char *buf, size_t size)
+	size_t render(char *buf, size_t size) override
 	{
-		auto *self = static_cast<SysfsAttrFile *>(priv);
-		return self->show_(self->dev_, buf, size);
+		return show_(dev_, buf, size);
 	}
 
 	Device &dev_;
 	SysfsShow show_;
 	SysfsAttrNode::StoreFn store_;
 	unsigned int f_mode_;
-	mlc_seq_file seq_;
 };
 
 }  // namespace
