@@ -32,6 +32,7 @@ EXPORT_SYMBOL_GPL(ml_lib_model_estimate_efficiency);
 EXPORT_SYMBOL_GPL(ml_lib_model_error_backpropagation);
 EXPORT_SYMBOL_GPL(ml_lib_model_correct_system_state);
 EXPORT_SYMBOL_GPL(ml_lib_model_parse_control);
+EXPORT_SYMBOL_GPL(ml_lib_model_parse_control_ext);
 EXPORT_SYMBOL_GPL(ml_lib_model_control_store);
 EXPORT_SYMBOL_GPL(ml_lib_model_mode_name);
 EXPORT_SYMBOL_GPL(ml_lib_model_state_name);
