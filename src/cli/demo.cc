@@ -247,8 +247,10 @@ int demo(const DemoArgs &args)
 		std::fflush(stdout);
 
 		using namespace mlc::agent;
-		fmt::print("\n== [2/5] mlcore: the iris agent (ioctls on {}/dev/mlcore)\n",
-			   root.string());
+		// "ROOT/dev/mlcore", or "/dev/mlcore" under the preload door.
+		const auto at = [&](const char *path) { return (root / path).string(); };
+		fmt::print("\n== [2/5] mlcore: the iris agent (ioctls on {})\n",
+			   at("dev/mlcore"));
 		std::fflush(stdout);
 		IrisOptions io;
 		io.root = root.string();
@@ -261,8 +263,8 @@ int demo(const DemoArgs &args)
 			   "{}/{} = {:.3f}\n", iris.classifier, iris.correct, iris.tested,
 			   iris.accuracy(), iris.baseline_correct, iris.tested, iris.baseline());
 
-		fmt::print("\n== [3/5] closed loop: the good agent ({} epochs on {}/dev/mlloop)\n",
-			   args.epochs, root.string());
+		fmt::print("\n== [3/5] closed loop: the good agent ({} epochs on {})\n",
+			   args.epochs, at("dev/mlloop"));
 		std::cout.flush();
 		LoopAgentOptions lo;
 		lo.root = root.string();
