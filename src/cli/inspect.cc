@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/server_registry.hpp"
 #include "emulator/instance.hpp"
 
@@ -58,13 +59,7 @@ int dmesg(const std::string &name, bool follow, bool raw)
 
 int reset(const std::string &name, const std::optional<std::string> &clock_arg)
 {
-	std::optional<ClockSpec> clock;
-	if (clock_arg) {
-		clock = ClockSpec::parse(*clock_arg);
-		if (!clock)
-			throw InstanceError(fmt::format(
-				"bad --clock '{}': use real or fixed:EPOCH", *clock_arg));
-	}
+	std::optional<ClockSpec> clock = parse_clock_option(clock_arg);
 	std::unique_ptr<Instance> inst;
 	try {
 		inst = Instance::open_existing(name);

@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "emulator/instance.hpp"
 
 namespace fs = std::filesystem;
@@ -70,17 +71,8 @@ int run(const RunArgs &args)
 {
 	if (args.command.empty())
 		fail("run needs a command: mlcore-emu run [--instance NAME] -- CMD [ARGS...]");
-	std::optional<ClockSpec> clock;
-	if (args.clock) {
-		clock = ClockSpec::parse(*args.clock);
-		if (!clock)
-			fail(fmt::format("bad --clock '{}': use real or fixed:EPOCH "
-					 "(seconds since 1970, e.g. fixed:1767225600)",
-					 *args.clock));
-	}
-	if (!Instance::valid_name(args.instance))
-		fail(fmt::format("invalid instance name '{}': use 1 to 64 of A-Z a-z "
-				 "0-9 . _ - (not starting with '.')", args.instance));
+	std::optional<ClockSpec> clock = parse_clock_option(args.clock);
+	check_instance_name(args.instance);
 	std::string lib = find_preload_library();
 	if (lib.empty())
 		fail(fmt::format("cannot find {} (looked next to this binary and at "

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/server_registry.hpp"
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
@@ -89,16 +90,8 @@ int run_server(FuseDoor &door, const std::string &instance)
 
 int serve(const ServeArgs &args)
 {
-	std::optional<ClockSpec> clock;
-	if (args.clock) {
-		clock = ClockSpec::parse(*args.clock);
-		if (!clock)
-			fail(fmt::format("bad --clock '{}': use real or fixed:EPOCH "
-					 "(seconds since 1970, e.g. fixed:1767225600)",
-					 *args.clock));
-	}
-	if (!Instance::valid_name(args.instance))
-		fail(fmt::format("invalid instance name '{}'", args.instance));
+	std::optional<ClockSpec> clock = parse_clock_option(args.clock);
+	check_instance_name(args.instance);
 	prepare_root(args.root);
 	const std::string root = absolute_root(args.root);
 
