@@ -2,7 +2,7 @@
 //
 // mlc-conformance: the conformance scenario runner.  A static binary that
 // runs scripted and seeded-random operation sequences over the device
-// profiles (mlcore, ml_lib) against any root (the real "/" in a VM with
+// profiles (mlcore, ml_lib, mlloop) against any root (the real "/" in a VM with
 // the kernel modules loaded, or a FUSE root served by the emulator) and prints a normalized trace: per
 // operation its return value and errno, the bytes it wrote into the
 // caller's memory (checked against guard bytes around the buffer), the
@@ -12,12 +12,14 @@
 // Two runs are conformant when their traces are byte-identical.  Only
 // operations that every door can answer as the kernel does are used (see
 // docs/door-differences.md): no 0-byte read/write on a device, no buffers
-// at a page edge, no lseek on a device (CUSE's VFS answers it), no stat of
+// at a page edge, no lseek on a device (CUSE's VFS answers it; /dev/mlloop,
+// which CUSE does not serve, is ESPIPE on every door), no stat of
 // a device node, no mmap of a proc file.
 //
 //   mlc-conformance run [--root R] [--dev-root R] [--proc-root R]
 //                       [--sys-root R] [--log PATH] [--kmsg PATH]
-//                       [--profile mlcore,ml_lib] [--seeds A-B] [--ops N]
+//                       [--loop-dev-root R] [--profile mlcore,ml_lib,mlloop]
+//                       [--seeds A-B] [--ops N]
 //                       [--no-scripted] [--no-random]
 //   mlc-conformance bench --dev PATH [--iters N] [--label L]
 //
@@ -48,6 +50,7 @@
 #include <vector>
 
 #include "../../include/uapi/ml_lib.h"
+#include "../../include/uapi/ml_loop.h"
 #include "../../include/uapi/mlcore.h"
 
 namespace {
@@ -360,7 +363,7 @@ struct MaskCtx {
 // ---------------------------------------------------------------------------
 // The files of both profiles.
 
-enum class Root { Dev, Proc, Sys };
+enum class Root { Dev, Proc, Sys, LoopDev };
 
 struct FileSpec {
 	const char *name;	// in traces
@@ -382,10 +385,22 @@ const FileSpec kMllibAccessCount = {"access_count", MLLIB_SYS "access_count", Ro
 const FileSpec kMllibStats = {"stats", MLLIB_SYS "stats", Root::Sys, Mask::None, false};
 const FileSpec kMllibControl = {"control", MLLIB_SYS "ml_model1/control", Root::Sys, Mask::None, false};
 
+// The closed loop (docs/closed-loop.md): /dev/mlloop (records, shown in
+// hex) and its model's attributes.  Its `dev` is not read (dynamic major).
+const FileSpec kLoopDev = {"mlloop", "dev/mlloop", Root::LoopDev, Mask::None, false};
+#define LOOP_SYS "sys/class/ml_lib_loop/mlloop/ml_readahead/"
+const FileSpec kLoopControl = {"loop_control", LOOP_SYS "control", Root::Sys, Mask::None, false};
+const FileSpec kLoopMode = {"loop_mode", LOOP_SYS "mode", Root::Sys, Mask::None, false};
+const FileSpec kLoopState = {"loop_state", LOOP_SYS "state", Root::Sys, Mask::None, false};
+const FileSpec kLoopEfficiency = {"loop_efficiency", LOOP_SYS "efficiency", Root::Sys, Mask::None, false};
+const FileSpec kLoopStats = {"loop_stats", LOOP_SYS "stats", Root::Sys, Mask::None, false};
+
 // Files read whole by a snapshot, per profile.
 const FileSpec *const kMlcoreSnapshot[] = {&kMlcoreResult, &kMlcoreTrain};
 const FileSpec *const kMllibSnapshot[] = {&kMllibProc, &kMllibBufferSize, &kMllibDataSize,
 					  &kMllibAccessCount, &kMllibStats};
+const FileSpec *const kLoopSnapshot[] = {&kLoopMode, &kLoopState, &kLoopEfficiency,
+					 &kLoopStats};
 
 // ---------------------------------------------------------------------------
 // Open files of the scenario, by slot (fd numbers differ between systems).
@@ -410,6 +425,7 @@ const char *acc_name(int flags)
 
 struct Options {
 	std::string dev_root = "/";
+	std::string loop_dev_root;	// where dev/mlloop is (default dev_root)
 	std::string proc_root;
 	std::string sys_root;
 	std::string log_path;
@@ -442,6 +458,8 @@ public:
 		for (const auto &p : o.profiles) {
 			if (p == "mlcore")
 				kmsg_.prefixes.push_back("[mlcore]");
+			else if (p == "mlloop")
+				kmsg_.prefixes.push_back("ml_loop:");
 			else
 				kmsg_.prefixes.insert(kmsg_.prefixes.end(),
 						      {"ml_lib: TODO", "ml_lib_test_dev: "});
@@ -470,8 +488,11 @@ public:
 		}
 		for (const auto &p : opt_.profiles) {
 			mllib_ = p == "ml_lib";
+			loop_ = p == "mlloop";
 			scenario_begin((p + " probe").c_str());
-			if (mllib_)
+			if (loop_)
+				probe_mlloop();
+			else if (mllib_)
 				probe_mllib();
 			else
 				probe_mlcore();
@@ -491,9 +512,12 @@ public:
 		end_op();
 		for (const auto &p : opt_.profiles) {
 			mllib_ = p == "ml_lib";
+			loop_ = p == "mlloop";
 			if (opt_.scripted) {
 				scenario_begin((p + " scripted").c_str());
-				if (mllib_)
+				if (loop_)
+					loop_scripted();
+				else if (mllib_)
 					mllib_scripted();
 				else
 					mlcore_scripted();
@@ -506,7 +530,9 @@ public:
 					snprintf(name, sizeof(name), "%s random seed=%u ops=%u",
 						 p.c_str(), seed, opt_.ops);
 					scenario_begin(name);
-					if (mllib_)
+					if (loop_)
+						loop_random(seed);
+					else if (mllib_)
 						mllib_random(seed);
 					else
 						mlcore_random(seed);
@@ -604,6 +630,7 @@ private:
 		switch (f.root) {
 		case Root::Dev: return join(opt_.dev_root, f.rel);
 		case Root::Proc: return join(opt_.proc_root, f.rel);
+		case Root::LoopDev: return join(opt_.loop_dev_root, f.rel);
 		default: return join(opt_.sys_root, f.rel);
 		}
 	}
@@ -749,7 +776,9 @@ private:
 				s.mask.line.clear();
 			}
 			const unsigned char *p = g.payload();
-			if (s.spec->dataset) {
+			if (s.spec == &kLoopDev) {
+				note("data " + hex(p, static_cast<size_t>(r)));
+			} else if (s.spec->dataset) {
 				// One random byte value fills the dataset: its value
 				// differs between systems, its uniformity must not.
 				bool uniform = std::all_of(p, p + r, [&](unsigned char c) {
@@ -1023,7 +1052,10 @@ private:
 			MaskCtx m;
 			note(std::string(f.name) + " \"" + escape(m.apply(f.mask, text)) + "\"");
 		};
-		if (mllib_)
+		if (loop_)
+			for (const FileSpec *f : kLoopSnapshot)
+				one(*f);
+		else if (mllib_)
 			for (const FileSpec *f : kMllibSnapshot)
 				one(*f);
 		else
@@ -1043,7 +1075,10 @@ private:
 		return k ? open_idx[rng.below(k)] : -1;
 	}
 
-	const FileSpec &dev_spec() const { return mllib_ ? kMllibDev : kMlcoreDev; }
+	const FileSpec &dev_spec() const
+	{
+		return loop_ ? kLoopDev : mllib_ ? kMllibDev : kMlcoreDev;
+	}
 
 	// A device slot to use: an open one, or a new one (always succeeds).
 	int dev_slot(Rng &rng)
@@ -1550,6 +1585,217 @@ private:
 		return t;
 	}
 
+	// --- mlloop (the closed loop, docs/closed-loop.md) ------------------------
+
+	// One control write from its own open, as `echo CMD > control`.
+	void loop_control(const std::string &text)
+	{
+		int c = op_open(file_, kFileSlots, kLoopControl, O_WRONLY);
+		if (c < 0)
+			return;
+		op_write(file_, c, text);
+		op_close(file_, c);
+	}
+
+	static std::string loop_rec(uint32_t window, uint32_t magic = ML_LOOP_RECORD_MAGIC,
+				    uint16_t type = ML_LOOP_REC_RECOMMENDATION,
+				    uint16_t size = ML_LOOP_RECORD_SIZE, uint64_t epoch = 0)
+	{
+		struct ml_loop_recommendation r;
+		memset(&r, 0, sizeof(r));
+		r.hdr.magic = magic;
+		r.hdr.type = type;
+		r.hdr.size = size;
+		r.hdr.epoch = epoch;
+		r.window = window;
+		r.confidence_permille = 500;
+		return std::string(reinterpret_cast<const char *>(&r), sizeof(r));
+	}
+
+	void loop_pending(int i)
+	{
+		op_ioctl(dev_, i, ML_LOOP_IOCPENDING, "IOCPENDING", nullptr, 0, 4);
+	}
+
+	// A record write chosen at random: mostly valid, else one of the
+	// refusals (docs/closed-loop.md) or two records.
+	void loop_random_write(Rng &rng, int i)
+	{
+		static const uint32_t windows[] = {0, 1, 2, 4, 8, 16, 32, 64, 128, 256};
+		uint32_t win = rng.below(2) ? windows[rng.below(10)] : rng.below(257);
+		std::string rec;
+		switch (rng.below(12)) {
+		case 0: rec = loop_rec(win, 0x12345678u); break;
+		case 1: rec = loop_rec(win, ML_LOOP_RECORD_MAGIC,
+				       static_cast<uint16_t>(rng.below(3))); break;
+		case 2: rec = loop_rec(win, ML_LOOP_RECORD_MAGIC, ML_LOOP_REC_RECOMMENDATION,
+				       static_cast<uint16_t>(rng.below(2) ? 32 : 128)); break;
+		case 3: rec = loop_rec(257 + rng.below(100)); break;
+		case 4: rec = loop_rec(win) + std::string(1 + rng.below(63), 'x'); break;
+		case 5: rec = loop_rec(win) + loop_rec(300); break;
+		case 6: rec = loop_rec(win) + loop_rec(windows[rng.below(10)]); break;
+		default: rec = loop_rec(win, ML_LOOP_RECORD_MAGIC, ML_LOOP_REC_RECOMMENDATION,
+					ML_LOOP_RECORD_SIZE, rng.below(50)); break;
+		}
+		op_write(dev_, i, rec);
+	}
+
+	void loop_scripted()
+	{
+		op_snapshot();
+		int d = op_open(dev_, kDevSlots, kLoopDev, O_RDWR);
+		int r = op_open(dev_, kDevSlots, kLoopDev, O_RDONLY);
+		int w = op_open(dev_, kDevSlots, kLoopDev, O_WRONLY);
+		loop_pending(d);
+		op_read(dev_, d, 64);		// nothing waiting: 0
+		op_read(dev_, d, 10);		// below one record: EINVAL
+		op_lseek(dev_, d, 0, SEEK_SET);	// a stream: ESPIPE
+		op_lseek(dev_, d, 0, SEEK_END);
+		loop_control("step 1\n");	// not started: EAGAIN
+		loop_control("start\n");
+		op_snapshot();
+		loop_control("step 1\n");
+		loop_pending(d);
+		op_read(dev_, d, 1);
+		op_read(dev_, d, 63);
+		op_read(dev_, d, 65);		// one whole record
+		op_read(dev_, d, 64);
+		loop_control("step 3\n");
+		loop_pending(r);
+		op_read(dev_, r, 200);		// three records
+		op_read(dev_, r, 4096);		// the other three
+		op_read(dev_, w, 64);		// O_WRONLY: EBADF
+		// Recommendations: valid, then each refusal.
+		op_write(dev_, w, loop_rec(16));
+		op_write(dev_, r, loop_rec(16));	// O_RDONLY: EBADF
+		op_write(dev_, d, loop_rec(16, 0x12345678u));
+		op_write(dev_, d, loop_rec(16, ML_LOOP_RECORD_MAGIC, ML_LOOP_REC_DATASET));
+		op_write(dev_, d, loop_rec(16, ML_LOOP_RECORD_MAGIC, ML_LOOP_REC_RECOMMENDATION, 32));
+		op_write(dev_, d, loop_rec(300));
+		op_write(dev_, d, loop_rec(256) + "x");
+		op_write(dev_, d, loop_rec(8) + loop_rec(257));
+		op_write(dev_, d, loop_rec(8) + loop_rec(32, ML_LOOP_RECORD_MAGIC,
+							 ML_LOOP_REC_RECOMMENDATION,
+							 ML_LOOP_RECORD_SIZE, 7));
+		op_write(dev_, d, std::string(10, 'z'));
+		op_snapshot();
+		// The control parser: prefixes, step's argument, unknown words.
+		for (const char *cmd : {"step 0\n", "step\n", "step 10001\n", "step 2x\n",
+					"step -1\n", "step  2 \n", "ste 1\n", "step 1",
+					"bogus\n", "x\n", "steps 1\n", "st\n", "s\n",
+					"prepare_dataset\n", "discard_dataset\n", "p\n", "d\n"})
+			loop_control(cmd);
+		op_snapshot();
+		loop_pending(d);
+		op_read(dev_, d, 4096);
+		loop_control("stop\n");
+		loop_control("step 1\n");	// stopped: EAGAIN
+		op_write(dev_, w, loop_rec(64));	// still taken
+		loop_control("reset\n");
+		op_snapshot();
+		loop_pending(d);
+		// A steady agent: window 4, one epoch at a time, records read.
+		loop_control("start\n");
+		for (int k = 0; k < 24; k++) {
+			op_write(dev_, w, loop_rec(k < 12 ? 4 : 64));
+			loop_control("step 1\n");
+			op_read(dev_, d, 128);
+		}
+		op_snapshot();
+		// A dead agent: 10 epochs without a recommendation.
+		loop_control("step 10\n");
+		loop_pending(d);
+		op_read(dev_, d, 4096);
+		for (unsigned int cmd : {static_cast<unsigned int>(_IO('L', 0)),
+					 static_cast<unsigned int>(_IOR('L', 2, uint32_t)),
+					 static_cast<unsigned int>(_IOW('L', 1, uint32_t)),
+					 static_cast<unsigned int>(_IOR('L', 1, uint64_t))})
+			unknown(d, cmd);
+		op_close(dev_, r);
+		op_close(dev_, w);
+		op_close(dev_, d);
+		loop_control("reset\n");
+		op_snapshot();
+	}
+
+	void loop_random(uint32_t seed)
+	{
+		Rng rng(seed);
+		uint32_t start = op_no_;
+		loop_control("reset\n");	// every scenario from the load-time seed
+		while (op_no_ - start < opt_.ops) {
+			uint32_t w = rng.below(1000);
+			if (w < 50) {			// open the device
+				static const int modes[] = {O_RDWR, O_RDWR, O_RDONLY, O_WRONLY};
+				if (free_slot(dev_, kDevSlots) >= 0)
+					op_open(dev_, kDevSlots, kLoopDev, modes[rng.below(4)]);
+				else
+					op_close(dev_, pick_open(dev_, kDevSlots, rng));
+			} else if (w < 80) {
+				int i = pick_open(dev_, kDevSlots, rng);
+				if (i >= 0)
+					op_close(dev_, i);
+			} else if (w < 260) {
+				static const size_t sizes[] = {1, 63, 64, 65, 100, 128, 192, 640, 4096};
+				size_t n = rng.below(4) ? sizes[rng.below(9)] : 1 + rng.below(700);
+				op_read(dev_, dev_slot(rng), n);
+			} else if (w < 380) {
+				loop_random_write(rng, dev_slot(rng));
+			} else if (w < 450) {
+				loop_pending(dev_slot(rng));
+			} else if (w < 470) {
+				// Type 'L', never number 1 (IOCPENDING).
+				unknown(dev_slot(rng), _IOC(rng.below(4), 'L', 2 + rng.below(5),
+							    4 * rng.below(3)));
+			} else if (w < 490) {
+				op_lseek(dev_, dev_slot(rng), rng.below(3) ? 0 : 64,
+					 static_cast<int>(rng.below(3)));
+			} else if (w < 620) {
+				char cmd[32];
+				snprintf(cmd, sizeof(cmd), "step %u\n", 1 + rng.below(3));
+				loop_control(cmd);
+			} else if (w < 680) {
+				loop_control("start\n");
+			} else if (w < 700) {
+				loop_control("stop\n");
+			} else if (w < 710) {
+				loop_control("reset\n");
+			} else if (w < 740) {
+				static const char *const bad[] = {"step 0\n", "step\n", "step 99999\n",
+								  "step 1x\n", "bogus\n", "\n",
+								  "step -2\n", "resets\n"};
+				loop_control(bad[rng.below(8)]);
+			} else if (w < 755) {
+				loop_control(rng.below(2) ? "prepare_dataset\n" : "discard_dataset\n");
+			} else if (w < 900) {		// an attribute, from its own open
+				static const FileSpec *const attrs[] = {&kLoopMode, &kLoopState,
+									&kLoopEfficiency, &kLoopStats};
+				int f = op_open(file_, kFileSlots, *attrs[rng.below(4)], O_RDONLY);
+				if (f >= 0) {
+					op_read(file_, f, rng.below(3) ? 4096 : 1 + rng.below(40));
+					op_close(file_, f);
+				}
+			} else {
+				op_snapshot();
+			}
+		}
+	}
+
+	void probe_mlloop()
+	{
+		int d = op_open(dev_, kDevSlots, kLoopDev, O_RDWR);
+		op_fstat_dev(d);
+		op_lseek(dev_, d, 0, SEEK_SET);
+		op_read(dev_, d, 0);
+		op_write(dev_, d, "");
+		op_pread(d, 64, 0, false);
+		op_pread(d, 64, 0, true);
+		op_mmap(d, false, PROT_READ);
+		op_mmap(d, true, PROT_READ);
+		op_close(dev_, d);
+		op_snapshot();
+	}
+
 	void mllib_random(uint32_t seed)
 	{
 		Rng rng(seed);
@@ -1615,6 +1861,7 @@ private:
 	std::string log_path_;
 	Kmsg kmsg_;
 	bool mllib_ = false;
+	bool loop_ = false;
 	Slot dev_[kDevSlots];
 	Slot file_[kFileSlots];
 	uint32_t op_no_ = 0, total_ops_ = 0;
@@ -1670,7 +1917,7 @@ int bench(const std::string &dev, const std::string &label, uint32_t iters)
 {
 	fputs("usage: mlc-conformance run [--root R] [--dev-root R] [--proc-root R]\n"
 	      "                           [--sys-root R] [--log PATH] [--kmsg PATH]\n"
-	      "                           [--profile mlcore,ml_lib]\n"
+	      "                           [--loop-dev-root R] [--profile mlcore,ml_lib,mlloop]\n"
 	      "                           [--seeds A-B] [--ops N] [--no-scripted] [--no-random]\n"
 	      "       mlc-conformance probe (the run options): device edges where a\n"
 	      "                           door may differ, for the record\n"
@@ -1687,7 +1934,8 @@ int main(int argc, char **argv)
 		usage();
 	std::string mode = argv[1];
 	Options o;
-	std::string root = "/", dev_root, proc_root, sys_root, bench_dev, label = "dev";
+	std::string root = "/", dev_root, proc_root, sys_root, loop_dev_root, bench_dev,
+		label = "dev";
 	uint32_t iters = 1000;
 	bool have_log = false, have_kmsg = false;
 	for (int i = 2; i < argc; i++) {
@@ -1705,6 +1953,8 @@ int main(int argc, char **argv)
 			proc_root = val();
 		else if (a == "--sys-root")
 			sys_root = val();
+		else if (a == "--loop-dev-root")
+			loop_dev_root = val();
 		else if (a == "--log")
 			o.log_path = val(), have_log = true;
 		else if (a == "--kmsg")
@@ -1718,8 +1968,9 @@ int main(int argc, char **argv)
 				if (comma == std::string::npos)
 					comma = list.size();
 				std::string p = list.substr(at, comma - at);
-				if (p != "mlcore" && p != "ml_lib")
-					die("unknown profile '%s' (known: mlcore, ml_lib)", p.c_str());
+				if (p != "mlcore" && p != "ml_lib" && p != "mlloop")
+					die("unknown profile '%s' (known: mlcore, ml_lib, mlloop)",
+					    p.c_str());
 				o.profiles.push_back(p);
 				at = comma + 1;
 			}
@@ -1761,6 +2012,7 @@ int main(int argc, char **argv)
 	o.dev_root = dev_root.empty() ? root : dev_root;
 	o.proc_root = proc_root.empty() ? root : proc_root;
 	o.sys_root = sys_root.empty() ? o.proc_root : sys_root;
+	o.loop_dev_root = loop_dev_root.empty() ? o.dev_root : loop_dev_root;
 	if (!have_log)
 		o.log_path = base + "/var/log/mlcore.log";
 	if (!have_kmsg)

@@ -12,7 +12,7 @@ mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/shm /tmp /var/log /emu
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
-. /conf.sh	# PROFILES SEEDS OPS MODULES RMMOD BENCH_KERNEL BENCH_CUSE
+. /conf.sh	# PROFILES SEED SEEDS OPS MODULES RMMOD BENCH_KERNEL BENCH_CUSE
 
 exec 3>/dev/ttyS1
 send() {	# NAME FILE
@@ -56,8 +56,10 @@ insmod /lib/modules/cuse.ko || fail "insmod cuse.ko"
 
 # (a) the kernel modules.  register_chrdev makes no node: mknod as a user
 # of the original driver does; /dev/mllibdev comes from devtmpfs.
+# MODULES: NAME.ko[:PARAM=VALUE...] (ml_loop.ko:seed=N).
 for m in $MODULES; do
-	insmod "/modules/$m" || fail "insmod $m"
+	insmod "/modules/${m%%:*}" $(case $m in *:*) echo "${m#*:}" | tr ':' ' ' ;; esac) ||
+		fail "insmod $m"
 done
 status "loaded$(for m in $MODULES; do printf ' %s' "$m"; done)"
 if has mlcore; then
@@ -65,6 +67,10 @@ if has mlcore; then
 fi
 if has ml_lib; then
 	wait_for -c /dev/mllibdev || fail "no /dev/mllibdev after loading the modules"
+fi
+if has mlloop; then
+	wait_for -c /dev/mlloop || fail "no /dev/mlloop after loading the modules"
+	status "ml_loop seed parameter: $(cat /sys/module/ml_loop/parameters/seed)"
 fi
 run kernel --root /
 mlc-conformance probe --profile "$PROFILES" --root / > /tmp/kernel.probe 2>&1
@@ -91,20 +97,22 @@ rm -f /dev/mlcore
 dmesg > /tmp/dmesg.txt
 
 # (b) the CUSE door for the devices, the FUSE door for the rest, one instance
+# (seeded as the host's, so its loop runs the same workload).  CUSE does not
+# serve /dev/mlloop: the mlloop profile uses the FUSE door's /emu/dev/mlloop.
 if has mlcore; then
-	mlcore-cuse --instance guest --device mlcore -f 2> /tmp/cuse-mlcore.err &
+	mlcore-cuse --instance guest --seed "$SEED" --device mlcore -f 2> /tmp/cuse-mlcore.err &
 	wait_for -c /dev/mlcore || fail "the CUSE door made no /dev/mlcore"
 fi
 if has ml_lib; then
-	mlcore-cuse --instance guest --device mllibdev -f 2> /tmp/cuse-mllibdev.err &
+	mlcore-cuse --instance guest --seed "$SEED" --device mllibdev -f 2> /tmp/cuse-mllibdev.err &
 	wait_for -c /dev/mllibdev || fail "the CUSE door made no /dev/mllibdev"
 fi
-mlcore-cuse --instance guest --fuse-root /emu -f 2> /tmp/fuse-door.err &
+mlcore-cuse --instance guest --seed "$SEED" --fuse-root /emu -f 2> /tmp/fuse-door.err &
 wait_for -e /emu/proc/mlcore_result || fail "the FUSE door did not mount /emu"
 status "doors up: $(ls -l /dev/mlcore /dev/mllibdev 2>/dev/null | awk '{printf "%s %s%s ", $NF, $5, $6}')"
-run guest-cuse --dev-root / --proc-root /emu --log /emu/var/log/mlcore.log \
-	--kmsg /emu/dev/kmsg
-mlc-conformance probe --profile "$PROFILES" --dev-root / --proc-root /emu \
+run guest-cuse --dev-root / --loop-dev-root /emu --proc-root /emu \
+	--log /emu/var/log/mlcore.log --kmsg /emu/dev/kmsg
+mlc-conformance probe --profile "$PROFILES" --dev-root / --loop-dev-root /emu --proc-root /emu \
 	--log /emu/var/log/mlcore.log --kmsg /emu/dev/kmsg > /tmp/guest-cuse.probe 2>&1
 if has mlcore; then
 	mlc-conformance bench --dev /dev/mlcore --iters "$BENCH_CUSE" --label cuse \

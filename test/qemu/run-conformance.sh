@@ -2,8 +2,9 @@
 # Conformance measured in QEMU: the same scenarios (test/conformance) run
 # against
 #   (a) the kernel modules built from src/core (or --module files), in a VM,
-#   (b) the CUSE door (/dev/mlcore) with the FUSE door (proc, log, kmsg) in
-#       the same VM,
+#   (b) the CUSE door (/dev/mlcore, /dev/mllibdev) with the FUSE door (proc,
+#       sys, log, kmsg, and /dev/mlloop, which CUSE does not serve) in the
+#       same VM,
 #   (c) the FUSE door on the host (mlcore-emu serve),
 # and every trace must be identical to (c).  Prints the first difference
 # as a unified diff and exits 1 on any; prints the guest's per-ioctl
@@ -16,8 +17,16 @@
 #     --work DIR        scratch and results (default: BIN-DIR/qemu-work)
 #     --module X.ko     test these modules instead of building ours
 #                       (repeatable; loaded in this order)
-#     --profile LIST    mlcore,ml_lib (default: both, or those whose
-#                       modules --module names: mlcore, ml_lib_test_dev)
+#     --profile LIST    mlcore,ml_lib,mlloop (default: all three, or those
+#                       whose modules --module names: mlcore,
+#                       ml_lib_test_dev, ml_loop)
+#     --seed S          the emulator instances' seed (default 20260101);
+#                       ml_loop.ko gets seed= the loop's seed in such an
+#                       instance (splitmix64's first output of S, as in
+#                       run-agents.sh), so the mlloop traces are identical
+#     --kernel-loop-seed K  ml_loop.ko's seed instead (a check of the
+#                       harness: any other K must make the mlloop traces
+#                       differ)
 #     --seeds A-B       random scenarios (default 1-10)
 #     --ops N           operations per random scenario (default 300)
 #     --timeout S       for the VM (default 420)
@@ -30,6 +39,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 bin_dir= work= seeds=1-10 ops=300 timeout=420 quiet=0 profiles= label_kernel=guest-kernel
+seed=20260101 kernel_loop_seed=
 modules=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +48,8 @@ while [ $# -gt 0 ]; do
 	--module) modules+=("$(realpath "$2")"); shift 2 ;;
 	--seeds) seeds=$2; shift 2 ;;
 	--profile) profiles=$2; shift 2 ;;
+	--seed) seed=$2; shift 2 ;;
+	--kernel-loop-seed) kernel_loop_seed=$2; shift 2 ;;
 	--ops) ops=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--label-kernel) label_kernel=$2; shift 2 ;;
@@ -87,6 +99,19 @@ for img in $(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V -r); do
 done
 [ -n "$kver" ] || die "no kernel with image, headers and cuse.ko (apt-get install linux-image-amd64 linux-headers-amd64)"
 
+# The loop's simulation seed in a --seed S instance: splitmix64's first
+# output from S (src/emulator/random.cc; the same as run-agents.sh).
+splitmix_first() {
+	local z=$(( $1 + 0x9e3779b97f4a7c15 ))
+	z=$(( (z ^ ((z >> 30) & 0x3ffffffff)) * 0xbf58476d1ce4e5b9 ))
+	z=$(( (z ^ ((z >> 27) & 0x1fffffffff)) * 0x94d049bb133111eb ))
+	z=$(( z ^ ((z >> 31) & 0x1ffffffff) ))
+	printf '%u\n' "$z"
+}
+loop_seed=$(splitmix_first "$seed")
+[ "$loop_seed" != 0 ] || die "seed $seed gives the loop seed 0 (= random in ml_loop.ko); pick another"
+loop_seed=${kernel_loop_seed:-$loop_seed}
+
 rm -rf "$work"
 mkdir -p "$work/traces"
 
@@ -99,7 +124,8 @@ if [ ${#modules[@]} -eq 0 ]; then
 		grep "warning:" "$work/kbuild.log" >&2
 		die "the module build has warnings"
 	fi
-	modules=("$work/kmod/mlcore.ko" "$work/kmod/ml_lib.ko" "$work/kmod/ml_lib_test_dev.ko")
+	modules=("$work/kmod/mlcore.ko" "$work/kmod/ml_lib.ko" "$work/kmod/ml_lib_test_dev.ko"
+		 "$work/kmod/ml_loop.ko")
 fi
 for m in "${modules[@]}"; do
 	[ -f "$m" ] || die "no module $m"
@@ -113,12 +139,13 @@ if [ -z "$profiles" ]; then
 		case $(modinfo -F name "$m" 2>/dev/null || basename "$m" .ko) in
 		mlcore) profiles="$profiles,mlcore" ;;
 		ml_lib_test_dev) profiles="$profiles,ml_lib" ;;
+		ml_loop) profiles="$profiles,mlloop" ;;
 		esac
 	done
 	profiles=${profiles#,}
 	[ -n "$profiles" ] || die "none of the modules is mlcore or ml_lib_test_dev; say --profile"
 fi
-say "profiles: $profiles; seeds $seeds, $ops operations each"
+say "profiles: $profiles; seeds $seeds, $ops operations each; instance seed $seed (ml_loop.ko seed=$loop_seed)"
 
 # --- (c) the FUSE door on the host ----------------------------------------
 say "[$(elapsed) s] (c) host FUSE door"
@@ -130,7 +157,8 @@ cleanup() {
 	rm -f "/dev/shm/mlcore-emu.$(id -u).$instance"
 }
 trap cleanup EXIT
-"$emu" serve --root "$root" --instance "$instance" --clock fixed:1767225600 >/dev/null
+"$emu" serve --root "$root" --instance "$instance" --seed "$seed" \
+	--clock fixed:1767225600 >/dev/null
 t0=$(date +%s.%N)
 "$runner" run --root "$root" --profile "$profiles" --seeds "$seeds" --ops "$ops" \
 	> "$work/traces/host-fuse.trace"
@@ -160,8 +188,13 @@ done
 names= rmmod=
 for m in "${modules[@]}"; do
 	cp "$m" "$ir/modules/"
-	names="$names ${m##*/}"
 	n=$(modinfo -F name "$m" 2>/dev/null || true)
+	# ml_loop.ko runs the workload of the host instance's loop.
+	if [ "$n" = ml_loop ]; then
+		names="$names ${m##*/}:seed=$loop_seed"
+	else
+		names="$names ${m##*/}"
+	fi
 	rmmod="${n:-$(basename "$m" .ko)} $rmmod"
 done
 cp "$runner" "$ir/bin/mlc-conformance"
@@ -170,6 +203,7 @@ cp "$here/guest-init.sh" "$ir/init"
 chmod +x "$ir/init"
 cat > "$ir/conf.sh" <<CONF
 PROFILES=$profiles
+SEED=$seed
 SEEDS=$seeds
 OPS=$ops
 MODULES="$names"
