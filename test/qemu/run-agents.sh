@@ -32,6 +32,7 @@
 # Needs: test/qemu/setup-qemu.sh's packages, root (FUSE mount), /dev/fuse.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/vm-lib.sh"
 repo=$(cd "$here/../.." && pwd)
 
 bin_dir= work= seed=20260101 epochs=60 timeout=420 kernel_seed= expect_differ=0
@@ -149,31 +150,13 @@ MODULES="mlcore.ko ml_lib.ko ml_loop.ko:seed=$kernel_seed"
 RMMOD="ml_loop ml_lib mlcore"
 EPOCHS=$epochs
 CONF
-(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.cpio.gz"
+pack_initramfs "$ir" "$work/initramfs.cpio.gz"
 
 # --- (a) the kernel modules in the VM ---------------------------------------
 say "[$(elapsed) s] booting $kver under QEMU (TCG)"
-t0=$(date +%s.%N)
-set +e
-timeout "$timeout" qemu-system-x86_64 -accel tcg -m 1G -smp 1 \
-	-nodefaults -display none -no-reboot \
-	-serial stdio -serial "file:$work/guest-out.txt" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet loglevel=1 panic=-1" \
-	< /dev/null 2>&1 | tr -d '\r' > "$work/console.log"
-qrc=${PIPESTATUS[0]}
-set -e
-vm_s=$(since "$t0")
-tr -d '\r' < "$work/guest-out.txt" | awk -v dir="$work/guest" '
-	/^=== FILE / { f = dir "/" $3; printf "" > f; next }
-	/^=== END / { close(f); f = ""; next }
-	f != "" { print >> f }'
-if [ "$qrc" -ne 1 ] || grep -q '^FAIL' "$work/guest/status" 2>/dev/null; then
-	echo "run-agents: the VM ended with $qrc (1 = all ran; 3 = a step failed; 124 = timeout)" >&2
-	tail -n 30 "$work/console.log" >&2
-	[ -f "$work/guest/status" ] && cat "$work/guest/status" >&2
-	for e in "$work"/guest/*.err; do [ -s "$e" ] && { echo "--- ${e##*/}"; cat "$e"; } >&2; done
+boot_vm "$kver" "$work/initramfs.cpio.gz" "$work" "$work/guest" "$timeout"
+if [ "$vm_rc" -ne 1 ] || grep -q '^FAIL' "$work/guest/status" 2>/dev/null; then
+	report_vm_failure run-agents "$work" "$work/guest"
 	exit 1
 fi
 sed 's/^/  guest: /' "$work/guest/status"

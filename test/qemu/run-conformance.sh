@@ -36,6 +36,7 @@
 # Needs: test/qemu/setup-qemu.sh's packages, root (to mount FUSE), /dev/fuse.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/vm-lib.sh"
 repo=$(cd "$here/../.." && pwd)
 
 bin_dir= work= seeds=1-10 ops=300 timeout=420 quiet=0 profiles= label_kernel=guest-kernel
@@ -211,31 +212,13 @@ RMMOD="$rmmod"
 BENCH_KERNEL=20000
 BENCH_CUSE=2000
 CONF
-(cd "$ir" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initramfs.cpio.gz"
+pack_initramfs "$ir" "$work/initramfs.cpio.gz"
 
 # --- (a) and (b) in the VM --------------------------------------------------
 say "[$(elapsed) s] booting $kver under QEMU (TCG)"
-t0=$(date +%s.%N)
-set +e
-timeout "$timeout" qemu-system-x86_64 -accel tcg -m 1G -smp 1 \
-	-nodefaults -display none -no-reboot \
-	-serial stdio -serial "file:$work/guest-out.txt" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet loglevel=1 panic=-1" \
-	< /dev/null 2>&1 | tr -d '\r' > "$work/console.log"
-qrc=${PIPESTATUS[0]}
-set -e
-vm_s=$(since "$t0")
-tr -d '\r' < "$work/guest-out.txt" | awk -v dir="$work/traces" '
-	/^=== FILE / { f = dir "/" $3; printf "" > f; next }
-	/^=== END / { close(f); f = ""; next }
-	f != "" { print >> f }'
-if [ "$qrc" -ne 1 ]; then
-	echo "run-conformance: the VM ended with $qrc (1 = all ran; 3 = a step failed; 124 = timeout)" >&2
-	tail -n 30 "$work/console.log" >&2
-	[ -f "$work/traces/status" ] && cat "$work/traces/status" >&2
-	for e in "$work"/traces/*.err; do [ -s "$e" ] && { echo "--- ${e##*/}"; cat "$e"; } >&2; done
+boot_vm "$kver" "$work/initramfs.cpio.gz" "$work" "$work/traces" "$timeout"
+if [ "$vm_rc" -ne 1 ]; then
+	report_vm_failure run-conformance "$work" "$work/traces"
 	exit 1
 fi
 [ "$quiet" = 1 ] || sed 's/^/  guest: /' "$work/traces/status"
