@@ -1037,7 +1037,9 @@ int access_node(uint64_t ino, int mode, bool effective)
 	}
 	int want = (mode & R_OK ? MLC_R_OK : 0) | (mode & W_OK ? MLC_W_OK : 0) |
 		   (mode & X_OK ? MLC_X_OK : 0);
-	return mlc_vfs_access(n->mode(), want, uid == 0, in_root_group);
+	// The same stand-in-for-root rule as every open (Cred).
+	return mlc_vfs_access(n->mode(), want, Cred{uid, gid}.may_override_perm(),
+			      in_root_group);
 }
 
 // --- directories the host lacks --------------------------------------------

@@ -36,8 +36,8 @@ class Instance;
 // On the kernel every served file belongs to root, and only root (by
 // CAP_DAC_OVERRIDE, or as the owner of sysfs attributes) may open proc
 // files for writing or write a model's `control`.  In an instance the user
-// who owns it stands in for root: the files are shown as theirs, and they
-// get what root would get, so an agent that needs root on the kernel runs
+// who owns it stands in for root: they get what root would get (open,
+// access), so an agent that needs root on the kernel runs
 // unprivileged here.  Anybody else (with --allow-other) gets what an
 // unprivileged user gets on the kernel.  The instance's owner is the user
 // of the process serving it (segment names carry that uid).

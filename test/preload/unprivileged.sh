@@ -57,6 +57,7 @@ try:
 except OSError as e:
     assert e.errno == errno.EIO, e
 os.close(wfd)
+assert os.access("/proc/mlcore_result", os.W_OK), "access() disagrees with open()"
 # ... and writes a model'"'"'s control (0220), which needs root on the kernel.
 ctl = "/sys/class/ml_lib_test/mllibdev/ml_model1/control"
 cfd = os.open(ctl, os.O_WRONLY)
