@@ -33,20 +33,12 @@ namespace {
 
 // Reads land at this pseudo address: RegionMemory bounds every access.
 constexpr mlc_uptr kReplyBase = 0x10000;
-// The largest argument any known command transfers.
+// Larger than any argument a served device copies.
 constexpr size_t kMaxTransfer = 4096;
 
 const CuseDevice kDevices[] = {
-	{MLCORE_DEVICE_NAME, "dev/mlcore", MLCORE_MAJOR, 0,
-	 {{IOCTL_SEND_INTS, MLCORE_SEND_INTS_LEN, 0},
-	  {IOCTL_SET_RESULT, MLCORE_SET_RESULT_LEN, 0},
-	  {IOCTL_GET_RESULT, 0, MLCORE_GET_RESULT_LEN},
-	  {IOCTL_ADD_TRAINING, MLCORE_ADD_TRAINING_LEN, 0},
-	  {IOCTL_CLEAR_TRAINING, 0, 0}}},
-	{ML_LIB_TEST_DEVICE_NAME, "dev/" ML_LIB_TEST_DEVICE_NAME, 0, 0,
-	 {{ML_LIB_TEST_IOCRESET, 0, 0},
-	  {ML_LIB_TEST_IOCGETSIZE, 0, sizeof(int)},
-	  {ML_LIB_TEST_IOCSETSIZE, sizeof(int), 0}}},
+	{MLCORE_DEVICE_NAME, "dev/mlcore", MLCORE_MAJOR, 0},
+	{ML_LIB_TEST_DEVICE_NAME, "dev/" ML_LIB_TEST_DEVICE_NAME, 0, 0},
 };
 
 // One open file description: the table's open file and, since the CUSE
@@ -123,14 +115,6 @@ struct CuseDoor::Impl {
 	{
 		return *static_cast<Impl *>(fuse_req_userdata(req));
 	}
-
-	const IoctlTransfer *transfer(unsigned int cmd) const
-	{
-		for (const auto &x : dev.ioctls)
-			if (x.cmd == cmd)
-				return &x;
-		return nullptr;
-	}
 };
 
 namespace {
@@ -200,8 +184,11 @@ void cuse_ioctl(fuse_req_t req, int cmd_arg, void *arg, fuse_file_info *fi,
 		fuse_reply_err(req, static_cast<int>(-mlc_vfs_compat_ioctl_no_handler()));
 		return;
 	}
-	const IoctlTransfer *x = d.transfer(cmd);
-	size_t in = x ? x->in : 0, out = x ? x->out : 0;
+	// The device says how many bytes cmd copies (0 for an unknown cmd,
+	// which the driver refuses without touching memory).
+	mlc_ioctl_copy copy{0, 0};
+	cuse_file(fi)->file->ioctl_copy(cmd, &copy);
+	size_t in = copy.in, out = copy.out;
 	if (in_bufsz < in || out_bufsz < out) {
 		// Ask for exactly the driver's bytes; the kernel copies them in
 		// (EFAULT to the caller if it cannot) and calls again.

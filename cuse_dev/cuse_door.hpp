@@ -31,21 +31,12 @@ public:
 	using std::runtime_error::runtime_error;
 };
 
-// The bytes of the caller's memory one ioctl command reads and writes at
-// its argument (both from the same address, as for every driver here).
-struct IoctlTransfer {
-	unsigned int cmd;
-	size_t in;
-	size_t out;
-};
-
 // A device the door can create.
 struct CuseDevice {
 	std::string name;		// "mlcore": /dev/mlcore, DEVNAME=mlcore
 	std::string table_path;		// "dev/mlcore": the file table's node
 	unsigned int major;		// wanted major, 0 = dynamic
 	unsigned int minor;
-	std::vector<IoctlTransfer> ioctls;
 
 	// The devices the door knows, by name; nullptr for another name.
 	static const CuseDevice *find(const std::string &name);

@@ -275,3 +275,20 @@ size_t ml_lib_test_dev_show_dev(unsigned int major, char *buf, size_t size)
 	mlc_text_printf(&t, "%u:%u\n", major, ML_LIB_TEST_DEV_MINOR);
 	return t.len;
 }
+
+int ml_lib_test_dev_ioctl_copy(unsigned int cmd, struct mlc_ioctl_copy *copy)
+{
+	switch (cmd) {
+	case ML_LIB_TEST_IOCRESET:
+		*copy = MLC_IOCTL_COPY(0, 0);
+		return 0;
+	case ML_LIB_TEST_IOCGETSIZE:
+		*copy = MLC_IOCTL_COPY(0, sizeof(int32_t));
+		return 0;
+	case ML_LIB_TEST_IOCSETSIZE:
+		*copy = MLC_IOCTL_COPY(sizeof(int32_t), 0);
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}

@@ -25,6 +25,7 @@
 #define ML_LIB_TEST_DEV_H
 
 #include "mlc_platform.h"
+#include "mlc_ioctl_copy.h"
 #include "ml_lib_model.h"
 #include "vfs_model.h"
 #include "../../include/uapi/ml_lib.h"
@@ -98,6 +99,9 @@ long ml_lib_test_dev_write(struct ml_lib_test_dev *dev, struct mlc_host *host,
  */
 long ml_lib_test_dev_ioctl(struct ml_lib_test_dev *dev, struct mlc_host *host,
 			   unsigned int cmd, mlc_uptr arg);
+
+/* The bytes each 'M' ioctl copies (mlc_ioctl_copy.h): 0, or -ENOTTY. */
+int ml_lib_test_dev_ioctl_copy(unsigned int cmd, struct mlc_ioctl_copy *copy);
 
 /* The subsystem's dataset operations that ml_model1 is driven with. */
 extern const struct ml_lib_dataset_ops ml_lib_test_dev_dataset_ops;

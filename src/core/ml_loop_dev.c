@@ -195,6 +195,17 @@ long ml_loop_dev_ioctl(struct ml_loop_dev *dev, struct mlc_host *host,
 	}
 }
 
+int ml_loop_dev_ioctl_copy(unsigned int cmd, struct mlc_ioctl_copy *copy)
+{
+	switch (cmd) {
+	case ML_LOOP_IOCPENDING:
+		*copy = MLC_IOCTL_COPY(0, sizeof(uint32_t));
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
 /* --- the mode policy ---------------------------------------------------- */
 
 static const uint32_t loop_promote_milli[ML_LIB_MODE_MAX] = {

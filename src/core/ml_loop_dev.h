@@ -21,6 +21,7 @@
 #define ML_LOOP_DEV_H
 
 #include "mlc_platform.h"
+#include "mlc_ioctl_copy.h"
 #include "ml_lib_model.h"
 #include "ml_loop_sim.h"
 #include "vfs_model.h"
@@ -147,6 +148,8 @@ long ml_loop_dev_write(struct ml_loop_dev *dev, struct mlc_host *host,
  * -ENOTTY.  -EFAULT when the caller's memory faults. */
 long ml_loop_dev_ioctl(struct ml_loop_dev *dev, struct mlc_host *host,
 		       unsigned int cmd, mlc_uptr arg);
+/* The bytes each ioctl copies (mlc_ioctl_copy.h): 0, or -ENOTTY. */
+int ml_loop_dev_ioctl_copy(unsigned int cmd, struct mlc_ioctl_copy *copy);
 
 /* lseek(2): a stream (user-space doors only; the kernel uses no_llseek). */
 static inline int64_t ml_loop_dev_llseek(void)

@@ -243,3 +243,26 @@ unsigned int mlcore_cmd_likely_intended(unsigned int cmd)
 	}
 	return 0;
 }
+
+int mlcore_ioctl_copy(unsigned int cmd, struct mlc_ioctl_copy *copy)
+{
+	switch (cmd) {
+	case IOCTL_SEND_INTS:
+		*copy = MLC_IOCTL_COPY(MLCORE_SEND_INTS_LEN, 0);
+		return 0;
+	case IOCTL_SET_RESULT:
+		*copy = MLC_IOCTL_COPY(MLCORE_SET_RESULT_LEN, 0);
+		return 0;
+	case IOCTL_GET_RESULT:
+		*copy = MLC_IOCTL_COPY(0, MLCORE_GET_RESULT_LEN);
+		return 0;
+	case IOCTL_ADD_TRAINING:
+		*copy = MLC_IOCTL_COPY(MLCORE_ADD_TRAINING_LEN, 0);
+		return 0;
+	case IOCTL_CLEAR_TRAINING:
+		*copy = MLC_IOCTL_COPY(0, 0);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}

@@ -16,6 +16,7 @@
 #define MLCORE_DEV_H
 
 #include "mlc_platform.h"
+#include "mlc_ioctl_copy.h"
 #include "../../include/uapi/mlcore.h"
 
 #ifdef __cplusplus
@@ -67,6 +68,12 @@ size_t mlcore_render_result(const struct mlcore_dev *dev, char *buf,
 			    size_t size);
 size_t mlcore_render_train(const struct mlcore_dev *dev, char *buf,
 			   size_t size);
+
+/*
+ * The bytes the driver copies for cmd (see mlc_ioctl_copy.h): 0, or
+ * -EINVAL for a command it does not know (which touches no memory).
+ */
+int mlcore_ioctl_copy(unsigned int cmd, struct mlc_ioctl_copy *copy);
 
 /* A readable name for an mlcore command, or NULL (for traces). */
 const char *mlcore_cmd_name(unsigned int cmd);

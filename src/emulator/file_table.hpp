@@ -27,6 +27,10 @@
 
 #include "platform/user/host.hpp"
 
+extern "C" {
+#include "core/mlc_ioctl_copy.h"
+}
+
 namespace mlc {
 
 class Instance;
@@ -57,6 +61,14 @@ public:
 	virtual long write(mlc_uptr src, size_t size, int64_t *pos,
 			   UserMemory &mem) = 0;
 	virtual long ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem) = 0;
+	// The bytes ioctl(cmd) reads and writes at its argument, for doors
+	// that must fetch them first (CUSE); false when cmd touches none.
+	virtual bool ioctl_copy(unsigned int cmd, mlc_ioctl_copy *copy) const
+	{
+		(void)cmd;
+		(void)copy;
+		return false;
+	}
 	// lseek(2) from *pos; returns the new position or -errno.
 	virtual int64_t lseek(int64_t *pos, int64_t offset, int whence) = 0;
 	virtual long mmap() = 0;

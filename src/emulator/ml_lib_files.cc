@@ -55,6 +55,10 @@ public:
 	{
 		return dev_.mllib_ioctl(cmd, arg, mem);
 	}
+	bool ioctl_copy(unsigned int cmd, mlc_ioctl_copy *copy) const override
+	{
+		return ml_lib_test_dev_ioctl_copy(cmd, copy) == 0;
+	}
 	int64_t lseek(int64_t *pos, int64_t offset, int whence) override
 	{
 		return ml_lib_test_dev_llseek(pos, offset, whence);

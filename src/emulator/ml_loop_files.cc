@@ -44,6 +44,10 @@ public:
 	{
 		return dev_.mlloop_ioctl(cmd, arg, mem);
 	}
+	bool ioctl_copy(unsigned int cmd, mlc_ioctl_copy *copy) const override
+	{
+		return ml_loop_dev_ioctl_copy(cmd, copy) == 0;
+	}
 	int64_t lseek(int64_t *, int64_t, int) override { return ml_loop_dev_llseek(); }
 	long mmap() override { return ml_loop_dev_mmap(); }
 	unsigned int poll() override { return mlc_vfs_default_poll_mask(); }

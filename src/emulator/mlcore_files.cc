@@ -33,6 +33,10 @@ public:
 	{
 		return dev_.mlcore_ioctl(cmd, arg, mem);
 	}
+	bool ioctl_copy(unsigned int cmd, mlc_ioctl_copy *copy) const override
+	{
+		return mlcore_ioctl_copy(cmd, copy) == 0;
+	}
 	int64_t lseek(int64_t *, int64_t, int) override
 	{
 		return mlc_vfs_llseek_no_handler();
