@@ -195,12 +195,18 @@ void door_ioctl(fuse_req_t req, fuse_ino_t, unsigned int cmd, void *arg,
 		size_t in_bufsz, size_t out_bufsz)
 {
 	Impl &d = Impl::of(req);
+	if (flags & FUSE_IOCTL_DIR) {	// opendir keeps no open file
+		fuse_reply_err(req, static_cast<int>(-mlc_vfs_dir_ioctl_no_handler()));
+		return;
+	}
 	if (flags & FUSE_IOCTL_COMPAT) {
 		fuse_reply_err(req, static_cast<int>(-mlc_vfs_compat_ioctl_no_handler()));
 		return;
 	}
 	size_t span = std::min(std::max(in_bufsz, out_bufsz), kMaxIoctlSize);
-	std::memcpy(d.ioctl_buf, in_buf, std::min(in_bufsz, span));
+	size_t in_len = std::min(in_bufsz, span);
+	if (in_len > 0)		// in_buf is NULL when the command sends nothing
+		std::memcpy(d.ioctl_buf, in_buf, in_len);
 	if (span > in_bufsz)
 		std::memset(d.ioctl_buf + in_bufsz, 0, span - in_bufsz);
 	auto uarg = reinterpret_cast<mlc_uptr>(arg);
@@ -244,8 +250,10 @@ void door_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info *fi)
 		fuse_reply_err(req, ENOENT);
 	else if (n->type() != NodeType::Directory)
 		fuse_reply_err(req, ENOTDIR);
-	else
+	else {
+		fi->fh = 0;	// no OpenFile: ioctl sees FUSE_IOCTL_DIR
 		fuse_reply_open(req, fi);
+	}
 }
 
 void door_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

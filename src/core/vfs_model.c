@@ -65,6 +65,11 @@ long mlc_vfs_compat_ioctl_no_handler(void)
 	return -ENOTTY;
 }
 
+long mlc_vfs_dir_ioctl_no_handler(void)
+{
+	return -ENOTTY;
+}
+
 /*
  * The permission an open asks for (ACC_MODE() in fs/namei.c): O_ACCMODE
  * itself (3) opens for neither reading nor writing yet needs both.

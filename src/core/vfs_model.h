@@ -49,6 +49,14 @@ unsigned int mlc_vfs_sysfs_poll_mask(void);
 long mlc_vfs_compat_ioctl_no_handler(void);
 
 /*
+ * An ioctl on a directory of the served trees (procfs, sysfs and the
+ * device directory have no directory ioctl handler) that the VFS itself
+ * did not answer: ENOTTY, whatever the command (`lsattr -d` asks
+ * FS_IOC_GETFLAGS).
+ */
+long mlc_vfs_dir_ioctl_no_handler(void);
+
+/*
  * A procfs file without a write handler (mode 0444): opening it for
  * writing fails with EACCES unless the opener may override permissions
  * (root); write(2) on such an open file gives EIO even for 0 bytes, and
