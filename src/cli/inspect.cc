@@ -63,8 +63,10 @@ int reset(const std::string &name, const std::optional<std::string> &clock_arg)
 	std::unique_ptr<Instance> inst;
 	try {
 		inst = Instance::open_existing(name);
+	} catch (const ForeignSegmentError &) {
+		throw;		// not ours to remove
 	} catch (const InstanceError &e) {
-		// Another layout, or never initialised: recreate from scratch.
+		// Another layout, damaged, or never initialised: recreate.
 		if (std::string(e.what()).find("no instance named") != std::string::npos)
 			throw;
 		Instance::remove(name);

@@ -13,6 +13,10 @@
 #include <boost/interprocess/shared_memory_object.hpp>
 #include <fmt/format.h>
 
+extern "C" {
+#include "core/mlc_state_check.h"
+}
+
 namespace bip = boost::interprocess;
 namespace fs = std::filesystem;
 
@@ -39,8 +43,13 @@ fs::path state_root()
 }
 
 // mkdir 0700, refusing anything at the path that is not our own directory
-// (a symlink or another user's directory planted in /tmp).
-void make_private_dir(const fs::path &dir)
+// (a symlink or another user's directory planted in /tmp).  An existing
+// directory is never chmod'ed: the state root may be a shared one the user
+// chose ($MLCORE_EMU_STATE_DIR=/tmp), and an instance's own directory that
+// others can enter was not made by us, so it is refused.
+enum class DirUse { StateRoot, InstanceDir };
+
+void make_private_dir(const fs::path &dir, DirUse use)
 {
 	if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
 		throw InstanceError(fmt::format("cannot create {}: {}", dir.string(),
@@ -51,8 +60,11 @@ void make_private_dir(const fs::path &dir)
 		throw InstanceError(fmt::format(
 			"{} is not a directory owned by uid {}; remove it or set "
 			"MLCORE_EMU_STATE_DIR", dir.string(), getuid()));
-	if ((st.st_mode & 077) != 0)
-		chmod(dir.c_str(), 0700);
+	if (use == DirUse::InstanceDir && (st.st_mode & 077) != 0)
+		throw InstanceError(fmt::format(
+			"{} is open to other users (mode {:04o}); an instance's "
+			"directory must be 0700: remove it or `chmod 700` it",
+			dir.string(), st.st_mode & 07777));
 }
 
 // Waits for the creator to finish initialising a segment it just made.
@@ -89,6 +101,43 @@ void check_layout(const std::string &name, const bip::mapped_region &region)
 						       : std::string("unknown"),
 			h.segment_size, kSegmentLayoutVersion, sizeof(InstanceSegment),
 			name));
+}
+
+// A segment is used only if it is this user's alone: a regular object
+// (shm_open opens with O_NOFOLLOW, so never through a symlink), owned by
+// the caller, with no group or other permission bits.  Another local user
+// can create /dev/shm/mlcore-emu.<victim uid>.NAME first; attaching that
+// would hand them the victim's device state and let them plant indices.
+void check_owner(const std::string &seg, int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		throw InstanceError(fmt::format("cannot stat /dev/shm/{}: {}", seg,
+						strerror(errno)));
+	if (!S_ISREG(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
+		throw ForeignSegmentError(fmt::format(
+			"/dev/shm/{} is not this user's private segment (owner uid "
+			"{}, mode {:04o}; want uid {}, mode 0600): refusing it. Its "
+			"owner or root must remove it", seg, st.st_uid,
+			st.st_mode & 07777, getuid()));
+}
+
+// Every index and count stored in the segment, checked before any use.
+void check_state(const std::string &name, const InstanceSegment &s)
+{
+	const DeviceState &d = s.devices;
+	const char *bad = mlcore_dev_check(&d.mlcore);
+	if (!bad)
+		bad = ml_lib_test_dev_check(&d.mllib);
+	if (!bad)
+		bad = ml_loop_dev_check(&d.mlloop);
+	if (!bad)
+		bad = d.klog.check();
+	if (bad)
+		throw InstanceError(fmt::format(
+			"instance '{}': /dev/shm/{} is damaged ({} out of range); "
+			"run `mlcore-emu reset --instance {}` to recreate it (its "
+			"state is lost)", name, Instance::segment_name(name), bad, name));
 }
 
 template <typename T>
@@ -221,8 +270,8 @@ std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
 		throw InstanceError(fmt::format(
 			"invalid instance name '{}': use 1 to 64 of A-Z a-z 0-9 . _ - "
 			"(not starting with '.')", name));
-	make_private_dir(state_root());
-	make_private_dir(state_dir_of(name));
+	make_private_dir(state_root(), DirUse::StateRoot);
+	make_private_dir(state_dir_of(name), DirUse::InstanceDir);
 
 	const std::string seg = segment_name(name);
 	bip::permissions perm(0600);
@@ -275,8 +324,11 @@ std::unique_ptr<Instance> Instance::open_existing(const std::string &name)
 	try {
 		bip::shared_memory_object shm(bip::open_only, seg.c_str(),
 					      bip::read_write);
+		check_owner(seg, shm.get_mapping_handle().handle);
 		bip::mapped_region region(shm, bip::read_write);
 		check_layout(name, region);
+		check_state(name, *static_cast<const InstanceSegment *>(
+					  region.get_address()));
 		return std::unique_ptr<Instance>(new Instance(name, std::move(region)));
 	} catch (const bip::interprocess_exception &e) {
 		if (e.get_error_code() == bip::not_found_error)
@@ -305,6 +357,12 @@ std::vector<std::string> Instance::list()
 bool Instance::remove(const std::string &name)
 {
 	if (!valid_name(name))
+		return false;
+	// Never another user's object, even one planted under our name (root
+	// could unlink it from the sticky /dev/shm; nobody else can).
+	struct stat st;
+	const std::string path = "/dev/shm/" + segment_name(name);
+	if (lstat(path.c_str(), &st) == 0 && st.st_uid != getuid())
 		return false;
 	bool removed = bip::shared_memory_object::remove(segment_name(name).c_str());
 	std::error_code ec;

@@ -61,6 +61,13 @@ public:
 	using std::runtime_error::runtime_error;
 };
 
+// The segment at the instance's name is not this user's private object:
+// never attached, never removed (another user may have planted it).
+class ForeignSegmentError : public InstanceError {
+public:
+	using InstanceError::InstanceError;
+};
+
 struct InstanceOptions {
 	// Applied when the instance is created, or when given explicitly.
 	std::optional<ClockSpec> clock;

@@ -21,6 +21,17 @@ void KernelLogRing::append(int level, int64_t ts_ns, std::string_view text)
 	next_seq++;
 }
 
+const char *KernelLogRing::check() const
+{
+	for (const KernelLogRecord &rec : records) {
+		if (rec.len > sizeof(rec.text))
+			return "klog.records.len";
+		if (rec.level > 7)
+			return "klog.records.level";
+	}
+	return nullptr;
+}
+
 std::vector<KernelLogRecord> KernelLogRing::since(uint64_t from) const
 {
 	std::vector<KernelLogRecord> out;

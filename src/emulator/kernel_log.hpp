@@ -39,6 +39,9 @@ struct KernelLogRing {
 		return next_seq > kRecords ? next_seq - kRecords : 0;
 	}
 	void append(int level, int64_t ts_ns, std::string_view text);
+	// nullptr when every record's level and length are in range (a ring
+	// read back from a segment someone else wrote), else the field.
+	const char *check() const;
 	// Records with seq >= from, oldest first (those still in the ring).
 	std::vector<KernelLogRecord> since(uint64_t from) const;
 };

@@ -44,9 +44,12 @@ public:
 			       : whence == kSeekCur ? *pos
 			       : whence == kSeekEnd ? static_cast<int64_t>(text_.size())
 						    : -1;
-		if (base < 0 || base + offset < 0)
+		// loff_t arithmetic wraps in the kernel; past INT64_MAX is EINVAL.
+		int64_t target;
+		if (base < 0 || __builtin_add_overflow(base, offset, &target) ||
+		    target < 0)
 			return -EINVAL;
-		return *pos = base + offset;
+		return *pos = target;
 	}
 	long mmap() override { return -ENODEV; }
 	unsigned int poll() override { return POLLIN | POLLRDNORM; }

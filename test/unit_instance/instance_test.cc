@@ -3,12 +3,14 @@
 // The instance service: shared-memory state seen by every process, mode
 // 0600, a versioned layout that is refused rather than misread, and a lock
 // that a process killed while holding it cannot wedge.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <set>
 #include <span>
@@ -18,6 +20,7 @@
 #include <boost/interprocess/shared_memory_object.hpp>
 #include <gtest/gtest.h>
 
+#include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
 #include "platform/user/region_memory.hpp"
 
@@ -211,6 +214,168 @@ TEST_F(InstanceTest, ListShowsThisUsersInstances)
 	mlc::Instance::open_or_create(name_);
 	auto names = mlc::Instance::list();
 	EXPECT_NE(std::find(names.begin(), names.end(), name_), names.end());
+}
+
+}  // namespace
+
+namespace {
+
+// The emulator's own text files (the log file, dmesg) seek like a regular
+// file: a target beyond INT64_MAX wraps negative in the kernel's loff_t
+// arithmetic and is EINVAL, with the position unchanged (a fuzzer found
+// the signed overflow this used to be).
+TEST_F(InstanceTest, TextFileLseekOverflowIsEinvalAndKeepsThePosition)
+{
+	auto inst = mlc::Instance::open_or_create(name_);
+	const mlc::FileTable &t = mlc::FileTable::standard();
+	for (const char *path : {"var/log/mlcore.log", "dmesg"}) {
+		int err = 0;
+		auto f = t.node(*t.resolve(path))->open(*inst, O_RDONLY, mlc::Cred{}, &err);
+		ASSERT_TRUE(f) << path << " " << err;
+		constexpr int64_t kMax = INT64_MAX;
+		int64_t pos = 0;
+		EXPECT_EQ(f->lseek(&pos, kMax, SEEK_SET), kMax) << path;
+		EXPECT_EQ(f->lseek(&pos, kMax, SEEK_CUR), -EINVAL) << path;
+		EXPECT_EQ(f->lseek(&pos, 1, SEEK_CUR), -EINVAL) << path;
+		EXPECT_EQ(pos, kMax) << path;
+		if (std::string(path) == "dmesg")	// the load lines: not empty
+			EXPECT_EQ(f->lseek(&pos, kMax, SEEK_END), -EINVAL) << path;
+		EXPECT_EQ(f->lseek(&pos, -1, SEEK_CUR), kMax - 1) << path;
+		EXPECT_EQ(f->lseek(&pos, INT64_MIN, SEEK_CUR), -EINVAL) << path;
+	}
+}
+
+// A state root that already exists and belongs to the caller is used as
+// it is: never chmod'ed (MLCORE_EMU_STATE_DIR=/tmp as root must not lock
+// the system's /tmp); the instance's own directory is still made 0700.
+TEST_F(InstanceTest, ExistingStateRootKeepsItsMode)
+{
+	ASSERT_EQ(chmod(state_.c_str(), 01777), 0);
+	auto inst = mlc::Instance::open_or_create(name_);
+	struct stat st;
+	ASSERT_EQ(stat(state_.c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 07777, 01777u);
+	ASSERT_EQ(stat(inst->state_dir().c_str(), &st), 0);
+	EXPECT_EQ(st.st_mode & 07777, 0700u);
+}
+
+}  // namespace
+
+namespace {
+
+// Reliability D2: a segment is attached only if it is this user's private
+// regular object with a sane layout and in-range indices.
+class SegmentTrustTest : public InstanceTest {
+protected:
+	std::string path() const { return "/dev/shm/" + mlc::Instance::segment_name(name_); }
+
+	// A valid segment made by this user, then closed.
+	void make_valid() { mlc::Instance::open_or_create(name_); }
+
+	std::string refusal()
+	{
+		try {
+			mlc::Instance::open_existing(name_);
+		} catch (const mlc::InstanceError &e) {
+			return e.what();
+		}
+		return "";
+	}
+
+	// Overwrites the segment's DeviceState through a plain mapping.
+	template <typename F>
+	void damage(F &&f)
+	{
+		bip::shared_memory_object shm(bip::open_only,
+					      mlc::Instance::segment_name(name_).c_str(),
+					      bip::read_write);
+		bip::mapped_region region(shm, bip::read_write);
+		f(static_cast<mlc::InstanceSegment *>(region.get_address())->devices);
+	}
+};
+
+TEST_F(SegmentTrustTest, AnotherUsersSegmentIsRefusedAndNeverRemoved)
+{
+	if (getuid() != 0)
+		GTEST_SKIP() << "needs root to make a segment owned by another uid";
+	make_valid();
+	ASSERT_EQ(chown(path().c_str(), 65534, 65534), 0);
+	ASSERT_EQ(chmod(path().c_str(), 0666), 0);
+	std::string why = refusal();
+	EXPECT_NE(why.find(path()), std::string::npos) << why;
+	EXPECT_NE(why.find("owner uid 65534"), std::string::npos) << why;
+	EXPECT_THROW(mlc::Instance::open_or_create(name_), mlc::ForeignSegmentError);
+	EXPECT_FALSE(mlc::Instance::remove(name_));
+	struct stat st;
+	EXPECT_EQ(stat(path().c_str(), &st), 0) << "another user's segment was removed";
+	unlink(path().c_str());
+}
+
+TEST_F(SegmentTrustTest, GroupOrOtherBitsAreRefused)
+{
+	make_valid();
+	for (mode_t mode : {0640, 0606, 0666, 0604}) {
+		ASSERT_EQ(chmod(path().c_str(), mode), 0);
+		std::string why = refusal();
+		EXPECT_NE(why.find("refusing it"), std::string::npos) << mode << why;
+	}
+	ASSERT_EQ(chmod(path().c_str(), 0600), 0);
+	EXPECT_EQ(refusal(), "");
+}
+
+TEST_F(SegmentTrustTest, ASymlinkAtTheNameIsNotFollowed)
+{
+	std::string target_name = name_ + "-target";
+	mlc::Instance::open_or_create(target_name);
+	std::string target = "/dev/shm/" + mlc::Instance::segment_name(target_name);
+	ASSERT_EQ(symlink(target.c_str(), path().c_str()), 0);
+	EXPECT_NE(refusal(), "");
+	EXPECT_THROW(mlc::Instance::open_or_create(name_), mlc::InstanceError);
+	unlink(path().c_str());
+	mlc::Instance::remove(target_name);
+}
+
+TEST_F(SegmentTrustTest, PlantedIndicesAreRefusedNamingTheField)
+{
+	struct Case {
+		const char *field;
+		void (*plant)(mlc::DeviceState &);
+	};
+	const Case cases[] = {
+		{"mlcore.train_count", [](mlc::DeviceState &d) { d.mlcore.train_count = 4000; }},
+		{"mlcore.train_count", [](mlc::DeviceState &d) { d.mlcore.train_count = -1; }},
+		{"mlcore.hist_index", [](mlc::DeviceState &d) { d.mlcore.hist_index = 10; }},
+		{"mlcore.hist_count", [](mlc::DeviceState &d) { d.mlcore.hist_count = 11; }},
+		{"mllib.data_size", [](mlc::DeviceState &d) { d.mllib.data_size = 1025; }},
+		{"model.name", [](mlc::DeviceState &d) {
+			 std::memset(d.mllib.model1.name, 'x', sizeof(d.mllib.model1.name));
+		 }},
+		{"model.mode", [](mlc::DeviceState &d) { d.mlloop.model.mode = 9; }},
+		{"mlloop.q_head", [](mlc::DeviceState &d) { d.mlloop.q_head = 256; }},
+		{"mlloop.q_count", [](mlc::DeviceState &d) { d.mlloop.q_count = 257; }},
+		{"mlloop.sim.wl.cur", [](mlc::DeviceState &d) { d.mlloop.sim.wl.cur = 3; }},
+		{"mlloop.sim.ra.next", [](mlc::DeviceState &d) { d.mlloop.sim.act.next = 8; }},
+		{"klog.records.len", [](mlc::DeviceState &d) { d.klog.records[5].len = 237; }},
+	};
+	for (const Case &c : cases) {
+		mlc::Instance::remove(name_);
+		make_valid();
+		damage(c.plant);
+		std::string why = refusal();
+		EXPECT_NE(why.find(std::string(c.field) + " out of range"), std::string::npos)
+			<< c.field << ": " << why;
+		EXPECT_NE(why.find(path()), std::string::npos) << why;
+	}
+}
+
+TEST_F(SegmentTrustTest, ResetRecreatesADamagedSegment)
+{
+	make_valid();
+	damage([](mlc::DeviceState &d) { d.mlcore.train_count = 4000; });
+	ASSERT_NE(refusal(), "");
+	mlc::Instance::remove(name_);
+	auto inst = mlc::Instance::open_or_create(name_);
+	EXPECT_EQ(inst->device().mlcore_snapshot().train_count, 0);
 }
 
 }  // namespace
