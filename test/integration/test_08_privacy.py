@@ -88,5 +88,48 @@ class PrivacyTest(h.EmuTestCase):
         self.assertEqual(p.stdout, b"0 feff0000aaaaaaaa\n")
 
 
+class PlantedSegmentTest(h.EmuTestCase):
+    """Reliability D2: another local user creates the victim's segment name
+    first (mode 0666) and plants a huge train_count.  The victim (root here)
+    must refuse it with one line naming the file, through every door, and
+    never crash, write into it or remove it."""
+    SERVE = False
+
+    def setUp(self):
+        self.seg = f"/dev/shm/mlcore-emu.{os.getuid()}.{self.emu.name}"
+        code = ("import os, sys; fd = os.open(sys.argv[1], os.O_CREAT | "
+                "os.O_EXCL | os.O_RDWR, 0o666); os.fchmod(fd, 0o666); "
+                "os.ftruncate(fd, 1 << 20); os.pwrite(fd, b'\\xff' * 4096, 0)")
+        p = as_nobody("/usr/bin/python3", "-c", code, self.seg)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.addCleanup(lambda: os.path.exists(self.seg) and os.unlink(self.seg))
+        with open(self.seg, "rb") as f:
+            self.planted = f.read()
+
+    def assert_refused(self, p):
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        self.assertIn(self.seg, lines[0])
+        self.assertIn("owner uid 65534", lines[0])
+        with open(self.seg, "rb") as f:
+            self.assertEqual(f.read(), self.planted, "the planted segment changed")
+        self.assertEqual(os.stat(self.seg).st_uid, 65534)
+
+    def test_serve_refuses_it(self):
+        self.assert_refused(self.emu.serve(os.path.join(self.base, "root"),
+                                           check=False))
+
+    def test_preload_run_refuses_it(self):
+        self.assert_refused(self.emu.run("run", "--instance", self.emu.name,
+                                         "--", "cat", "/proc/mlcore_train"))
+
+    def test_reset_and_status_refuse_it(self):
+        for args in (("reset", "--instance", self.emu.name),
+                     ("status", "--instance", self.emu.name)):
+            with self.subTest(cmd=args[0]):
+                self.assert_refused(self.emu.run(*args))
+
+
 if __name__ == "__main__":
     h.main()
