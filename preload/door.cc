@@ -26,6 +26,7 @@ extern "C" {
 }
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
+#include "emulator/path_walk.hpp"
 #include "preload/real.hpp"
 #include "preload/registry.hpp"
 #include "preload/safe_memory.hpp"
@@ -64,10 +65,6 @@ constexpr const char *kInstanceEnv = "MLCORE_EMU_INSTANCE";
 constexpr const char *kSeedEnv = "MLCORE_EMU_SEED";
 constexpr const char *kStateDirEnv = "MLCORE_EMU_STATE_DIR";
 constexpr const char *kRegistryName = "open-files.v1";
-// The table's top-level directories that are real paths: "/X/..." is the
-// table's "X/...".  (Its other entries, such as dmesg, are the emulator's
-// own and have no real path.)
-constexpr std::string_view kRealRoots[] = {"dev", "proc", "sys", "var"};
 // Served descriptors are numbered below this (and below RLIMIT_NOFILE).
 constexpr size_t kMaxFds = size_t{1} << 20;
 // st_ino of a served node: a fixed base plus its table inode.
@@ -375,14 +372,6 @@ const std::unordered_set<std::string_view> &table_names()
 	return *names;
 }
 
-bool is_real_root(std::string_view comp)
-{
-	for (auto r : kRealRoots)
-		if (comp == r)
-			return true;
-	return false;
-}
-
 // "/proc/self/fd/N", "/proc/<our pid>/fd/N", "/dev/fd/N" naming a served
 // descriptor: its handle.
 Handle *fd_link(const std::vector<std::string_view> &comps)
@@ -431,8 +420,17 @@ bool dir_path(int dirfd, std::string *out, int *err)
 			*err = ENOTDIR;
 			return false;
 		}
-		*out = h->rec->real_path;
+		*out = "/" + h->node->path();
 		return true;
+	}
+	struct stat st;
+	if (real().fstat(dirfd, &st) != 0) {
+		*err = errno;
+		return false;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		*err = ENOTDIR;
+		return false;
 	}
 	char link[64], buf[4096];
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
@@ -461,94 +459,183 @@ Handle *fd_link_path(const char *path)
 	return fd_link(comps);
 }
 
-mlcpl_lookup lookup(int dirfd, const char *path)
+namespace {
+
+// The walk's questions, answered by the real C library (never ours).
+class RealHost : public HostFs {
+public:
+	int lstat_mode(const std::string &abs, mode_t *mode) override
+	{
+		struct stat st;
+		if (real().fstatat(AT_FDCWD, abs.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return -errno;
+		*mode = st.st_mode;
+		return 0;
+	}
+	int readlink(const std::string &abs, std::string *target) override
+	{
+		char buf[4096];
+		ssize_t n = real().readlink(abs.c_str(), buf, sizeof(buf));
+		if (n < 0)
+			return -errno;
+		if (static_cast<size_t>(n) >= sizeof(buf))
+			return -ENAMETOOLONG;
+		target->assign(buf, static_cast<size_t>(n));
+		return 0;
+	}
+	// /proc/<our pid>/fd/N and /proc/<our pid>/task/<tid>/fd/N of a
+	// served descriptor (the kernel's proc_fd_link jumps to its file).
+	std::optional<FileTable::Ino> magic_link(const std::string &abs) override
+	{
+		std::vector<std::string_view> c;
+		std::string_view rest(abs);
+		while (!rest.empty()) {
+			size_t s = rest.find('/');
+			if (s != 0)
+				c.push_back(rest.substr(0, s));
+			rest = s == std::string_view::npos ? std::string_view{}
+							   : rest.substr(s + 1);
+		}
+		std::string pid = std::to_string(getpid());
+		std::string_view num;
+		if (c.size() == 4 && c[0] == "proc" && c[1] == pid && c[2] == "fd")
+			num = c[3];
+		else if (c.size() == 6 && c[0] == "proc" && c[1] == pid &&
+			 c[2] == "task" && all_digits(c[3]) && c[4] == "fd")
+			num = c[5];
+		if (num.empty() || num.size() > 9)
+			return std::nullopt;
+		int fd = 0;
+		for (char ch : num)
+			fd = fd * 10 + (ch - '0');
+		Handle *h = served(fd);
+		if (!h)
+			return std::nullopt;
+		return h->ino;
+	}
+};
+
+// Whether the door must walk a path before the host sees it: its last
+// name is one of the table's, a fd number, "." or "..".  Any other path
+// reaches a served node only through a symlink the host cannot follow
+// (it leads into a served tree), which the host reports as ENOENT or
+// ENOTDIR: only then does the door walk it.
+bool table_candidate(std::string_view p)
 {
-	mlcpl_lookup pass{MLCPL_PASS, 0, 0};
-	if (!path || !*path || !mlcpl_fds)
-		return pass;
-	std::string_view p(path);
-	std::string_view trimmed = p;
-	while (trimmed.size() > 1 && trimmed.back() == '/')
-		trimmed.remove_suffix(1);
-	size_t slash = trimmed.rfind('/');
-	std::string_view last =
-		slash == std::string_view::npos ? trimmed : trimmed.substr(slash + 1);
-	bool dots = last == "." || last == "..";
-	if (!dots && !table_names().count(last) && !all_digits(last))
-		return pass;
-
-	InDoor in;
-	std::string abs;
-	if (p[0] == '/') {
-		abs = p;
-	} else {
-		int err = 0;
-		if (!dir_path(dirfd, &abs, &err)) {
-			if (err)
-				return mlcpl_lookup{MLCPL_ERROR, err, 0};
-			return pass;
-		}
-		abs += '/';
-		abs += p;
-	}
-
-	// Fold "." and ".." as the kernel's walk does for paths without
-	// symlinks (served paths have none).
-	std::vector<std::string_view> comps;
-	std::string_view rest = abs;
-	while (!rest.empty()) {
-		size_t s = rest.find('/');
-		std::string_view c = rest.substr(0, s);
-		rest = s == std::string_view::npos ? std::string_view{} : rest.substr(s + 1);
-		if (c.empty() || c == ".")
-			continue;
-		if (c == "..") {
-			if (!comps.empty())
-				comps.pop_back();
-			continue;
-		}
-		comps.push_back(c);
-	}
-	bool must_dir = p.back() == '/' || dots;
-	if (comps.empty())
-		return pass;
-
-	if (Handle *h = fd_link(comps))
-		return mlcpl_lookup{h->node->type() == NodeType::Directory ? +MLCPL_DIR
-									   : MLCPL_FILE,
-				    0, h->ino};
-	if (!is_real_root(comps[0]))
-		return pass;
-
-	FileTable::Ino ino = FileTable::kRootIno;
-	for (size_t i = 0; i < comps.size(); i++) {
-		auto next = table().lookup(ino, comps[i]);
-		if (!next)
-			return pass;	// not in the table: the real one answers
-		ino = *next;
-		if (table().node(ino)->type() != NodeType::Directory &&
-		    i + 1 < comps.size())
-			return mlcpl_lookup{MLCPL_ERROR, ENOTDIR, 0};
-	}
-	const Node *n = table().node(ino);
-	if (n->type() != NodeType::Directory) {
-		if (must_dir)
-			return mlcpl_lookup{MLCPL_ERROR, ENOTDIR, 0};
-		return mlcpl_lookup{MLCPL_FILE, 0, ino};
-	}
-	// A directory the host has (/dev, /proc, /sys/kernel) is the host's.
-	std::string norm;
-	for (auto c : comps) {
-		norm += '/';
-		norm += c;
-	}
-	struct stat st;
-	if (real().fstatat(AT_FDCWD, norm.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
-		return mlcpl_lookup{MLCPL_PASS, 0, ino};
-	return mlcpl_lookup{MLCPL_DIR, 0, ino};
+	while (p.size() > 1 && p.back() == '/')
+		p.remove_suffix(1);
+	size_t slash = p.rfind('/');
+	std::string_view last = slash == std::string_view::npos ? p : p.substr(slash + 1);
+	return last == "." || last == ".." || table_names().count(last) || all_digits(last);
 }
 
-int open_at(int dirfd, const char *path, const mlcpl_lookup &l, int flags)
+// Whether the host itself answers ENOENT for path: its directory is the
+// host's and its last name is missing there (and, not being a table name,
+// is missing on the kernel too).
+bool host_lacks_name(int dirfd, std::string_view p)
+{
+	while (p.size() > 1 && p.back() == '/')
+		p.remove_suffix(1);
+	size_t slash = p.rfind('/');
+	std::string parent = slash == std::string_view::npos ? std::string(".")
+			     : slash == 0			 ? std::string("/")
+							: std::string(p.substr(0, slash));
+	struct stat st;
+	if (real().fstatat(dirfd, parent.c_str(), &st, 0) != 0 || !S_ISDIR(st.st_mode))
+		return false;
+	return real().fstatat(dirfd, std::string(p).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+	       errno == ENOENT;
+}
+
+// Whether the host's stat is one of our placeholders: the host reached a
+// served descriptor's placeholder through /proc/self/fd/N (by a symlink).
+bool is_placeholder(const struct stat &st)
+{
+	std::lock_guard<std::mutex> lock(mu());
+	for (InstanceCtx *c : contexts())
+		if (c->reg && c->reg->is_placeholder(st.st_dev, st.st_ino))
+			return true;
+	return false;
+}
+
+// The path the host must be given instead of the one written (the walk
+// went through the table: "/sys/class/ml_lib_test/.." is "/sys/class").
+__thread char t_host_path[4096];
+
+}  // namespace
+
+mlcpl_lookup lookup(int dirfd, const char *path, int how)
+{
+	mlcpl_lookup pass{MLCPL_PASS, 0, 0, path};
+	if (!path || !*path || !mlcpl_fds)
+		return pass;
+	bool nofollow = how & MLCPL_NOFOLLOW;
+	bool candidate = table_candidate(path);
+	if (!candidate && (how & MLCPL_HOST_FIRST))
+		return pass;
+	if (candidate && (how & MLCPL_HOST_FAILED))
+		return pass;	// walked before the host was asked
+	if (!candidate && (how & MLCPL_HOST_FAILED)) {
+		InDoor in;
+		if (errno == ENOENT && host_lacks_name(dirfd, path))
+			return pass;
+	} else if (!candidate) {
+		// The host's answer stands unless it cannot find the path.
+		InDoor in;
+		struct stat st;
+		if (real().fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0) {
+			if (!is_placeholder(st))
+				return pass;
+			// Through /proc/self/fd/N of a served descriptor: ours.
+		} else if (errno != ENOENT && errno != ENOTDIR)
+			return pass;
+		else if (errno == ENOENT && host_lacks_name(dirfd, path))
+			return pass;
+	}
+
+	InDoor in;
+	std::string start;
+	if (path[0] != '/') {
+		int err = 0;
+		if (!dir_path(dirfd, &start, &err)) {
+			if (err)
+				return mlcpl_lookup{MLCPL_ERROR, err, 0, path};
+			return pass;
+		}
+	}
+	RealHost host;
+	WalkOptions opts;
+	opts.follow_last = !nofollow;
+	WalkResult w = walk_path(table(), host, start, path, opts);
+	switch (w.kind) {
+	case WalkResult::Error:
+		return mlcpl_lookup{MLCPL_ERROR, -w.err, 0, path};
+	case WalkResult::Host:
+		if (!w.crossed)
+			return pass;
+		break;
+	case WalkResult::Served: {
+		const Node *n = table().node(w.ino);
+		if (n->type() != NodeType::Directory)
+			return mlcpl_lookup{MLCPL_FILE, 0, w.ino, path};
+		// A directory the host has (/dev, /proc, /sys/kernel) is the host's.
+		struct stat st;
+		if (real().fstatat(AT_FDCWD, w.host_path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return mlcpl_lookup{MLCPL_DIR, 0, w.ino, path};
+		pass.ino = w.ino;
+		if (!w.crossed)
+			return pass;
+		break;
+	}
+	}
+	if (w.host_path.size() >= sizeof(t_host_path))
+		return mlcpl_lookup{MLCPL_ERROR, ENAMETOOLONG, 0, path};
+	memcpy(t_host_path, w.host_path.c_str(), w.host_path.size() + 1);
+	pass.path = t_host_path;
+	return pass;
+}
+
+int open_at(const mlcpl_lookup &l, int flags)
 {
 	if (l.kind == MLCPL_ERROR)
 		return -l.err;
@@ -560,17 +647,8 @@ int open_at(int dirfd, const char *path, const mlcpl_lookup &l, int flags)
 			return err;
 	bool path_only = (flags & O_PATH) || node->type() == NodeType::Directory;
 
-	// The absolute path, for readlink(/proc/self/fd/N) and openat(fd, ...).
-	std::string abs;
-	if (path[0] == '/') {
-		abs = path;
-	} else {
-		int err = 0;
-		if (!dir_path(dirfd, &abs, &err))
-			abs.clear();
-		abs += '/';
-		abs += path;
-	}
+	// Its canonical path, as readlink(/proc/self/fd/N) shows it (d_path).
+	std::string abs = "/" + node->path();
 	if (borrowed_memory())	// a vfork child must not change our tables
 		return -ENOSYS;
 	InDoor in;
@@ -1488,16 +1566,23 @@ extern "C" {
 void mlcpl_init(void) { door_init(); }
 void mlcpl_exit(void) { door_exit(); }
 
-struct mlcpl_lookup mlcpl_lookup_path(int dirfd, const char *path)
+struct mlcpl_lookup mlcpl_lookup_path(int dirfd, const char *path, int how)
 {
 	if (!mlcpl_fds)
 		door_init();
-	return lookup(dirfd, path);
+	return lookup(dirfd, path, how);
+}
+
+bool mlcpl_is_placeholder(const struct stat *st)
+{
+	return mlcpl_fds && is_placeholder(*st);
 }
 
 int mlcpl_open(int dirfd, const char *path, const struct mlcpl_lookup *l, int flags)
 {
-	return open_at(dirfd, path, *l, flags);
+	(void)dirfd;
+	(void)path;
+	return open_at(*l, flags);
 }
 
 struct mlcpl_handle *mlcpl_fd_link(const char *path)

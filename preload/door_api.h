@@ -71,10 +71,28 @@ struct mlcpl_lookup {
 	 * for a host directory the table also has (/dev, /proc): its listing
 	 * gains the table's entries the host lacks. */
 	uint64_t ino;
+	/* MLCPL_PASS: the path to give the C library: the caller's, or (when
+	 * the walk went through the table, "/sys/class/ml_lib_test/..") the
+	 * host path it leads to, in a per-thread buffer. */
+	const char *path;
 };
-/* What dirfd + path names: relative paths and dirfds resolved, "." and
- * ".." folded, a trailing slash requiring a directory. */
-struct mlcpl_lookup mlcpl_lookup_path(int dirfd, const char *path);
+/* how: the last component is not followed when it is a symlink (lstat,
+ * O_NOFOLLOW, AT_SYMLINK_NOFOLLOW, readlink, l*xattr). */
+#define MLCPL_NOFOLLOW 1
+/* The caller asks the host first: a path the door would not walk first
+ * (its last name is no table name, number, "." or "..") passes at once. */
+#define MLCPL_HOST_FIRST 2
+/* The host just failed on it (errno ENOENT or ENOTDIR), or reached a
+ * placeholder (errno 0): walk it unless it was walked first. */
+#define MLCPL_HOST_FAILED 4
+/* What dirfd + path names, by the kernel's walk (src/emulator/path_walk.hpp):
+ * relative paths and dirfds, ".", "..", host symlinks (through the real C
+ * library) and /proc/self/fd/N of served descriptors followed, a trailing
+ * slash requiring a directory. */
+struct mlcpl_lookup mlcpl_lookup_path(int dirfd, const char *path, int how);
+/* Whether a stat the host gave is one of the door's placeholders (the host
+ * followed a symlink to /proc/self/fd/N of a served descriptor). */
+bool mlcpl_is_placeholder(const struct stat *st);
 /* open(2) of a looked-up path: a descriptor or -errno. */
 int mlcpl_open(int dirfd, const char *path, const struct mlcpl_lookup *l,
 	       int flags);

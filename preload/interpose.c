@@ -88,12 +88,16 @@ static int needs_mode(int flags)
 static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
 	if (watching()) {
-		struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path);
+		/* O_NOFOLLOW, and O_CREAT|O_EXCL, do not follow a last symlink. */
+		int excl = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+		int how = (flags & O_NOFOLLOW) || excl ? MLCPL_NOFOLLOW : 0;
+		struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path, how);
 		if (l.kind != MLCPL_PASS) {
 			int fd = (int)ret(mlcpl_open(dirfd, path, &l, flags));
 			std_sync(fd);	/* `exec 1>/sys/...` after close(1) */
 			return fd;
 		}
+		path = l.path;
 	}
 	return rl()->openat(dirfd, path, flags, mode);
 }
@@ -263,7 +267,8 @@ static FILE *cookie_stream(int fd, const char *mode)
 static FILE *do_fopen(const char *path, const char *mode)
 {
 	if (watching() && path && mode) {
-		struct mlcpl_lookup l = mlcpl_lookup_path(AT_FDCWD, path);
+		struct mlcpl_lookup l = mlcpl_lookup_path(AT_FDCWD, path, 0);
+		path = l.path;
 		if (l.kind != MLCPL_PASS) {
 			int flags = mode_flags(mode);
 			if (flags < 0) {
@@ -1017,9 +1022,16 @@ static int give_stat(const struct stat *st, struct stat *out)
 }
 
 /* 1 when handled (result in *r), 0 to pass through. */
-static int stat_served(int dirfd, const char *path, struct stat *out, int flags,
-		       int *r)
+static int how_of(int at_flags)
 {
+	return (at_flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0;
+}
+
+/* 1 when handled (result in *r), 0 to pass *path through. */
+static int stat_served(int dirfd, const char **pathp, struct stat *out, int flags,
+		       int how, int *r)
+{
+	const char *path = *pathp;
 	struct stat st;
 	if ((flags & AT_EMPTY_PATH) && empty_path(path)) {
 		struct mlcpl_handle *h = mlcpl_served(dirfd);
@@ -1031,9 +1043,11 @@ static int stat_served(int dirfd, const char *path, struct stat *out, int flags,
 	}
 	if (!watching())
 		return 0;
-	struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path);
-	if (l.kind == MLCPL_PASS)
+	struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path, how_of(flags) | how);
+	if (l.kind == MLCPL_PASS) {
+		*pathp = l.path;
 		return 0;
+	}
 	if (l.kind == MLCPL_ERROR) {
 		*r = (int)ret(-l.err);
 		return 1;
@@ -1041,6 +1055,32 @@ static int stat_served(int dirfd, const char *path, struct stat *out, int flags,
 	mlcpl_stat_node(l.ino, &st);
 	*r = give_stat(&st, out);
 	return 1;
+}
+
+/* stat/lstat/fstatat and their old names: the host first (a stat costs
+ * one system call), the kernel's walk only when the host cannot find the
+ * path or finds a placeholder (a symlink into a served tree). */
+static int stat_path(int dirfd, const char *path, struct stat *out, int flags)
+{
+	const char *orig = path;
+	int r;
+	if (stat_served(dirfd, &path, out, flags, MLCPL_HOST_FIRST, &r))
+		return r;
+	r = rl()->fstatat(dirfd, path, out, flags);
+	if (!watching() || path != orig || !path ||
+	    ((flags & AT_EMPTY_PATH) && empty_path(path)))
+		return r;
+	if (r == 0 ? !mlcpl_is_placeholder(out) : (errno != ENOENT && errno != ENOTDIR))
+		return r;
+	int err = r == 0 ? 0 : errno;
+	errno = err;
+	int again;
+	if (stat_served(dirfd, &path, out, flags, MLCPL_HOST_FAILED, &again))
+		return again;
+	if (path != orig)
+		return rl()->fstatat(dirfd, path, out, flags);
+	errno = err;
+	return r;
 }
 
 static int fstat_served(int fd, struct stat *out, int *r)
@@ -1056,10 +1096,7 @@ static int fstat_served(int fd, struct stat *out, int *r)
 
 EXPORT int stat(const char *path, struct stat *st)
 {
-	int r;
-	if (stat_served(AT_FDCWD, path, st, 0, &r))
-		return r;
-	return rl()->stat(path, st);
+	return stat_path(AT_FDCWD, path, st, 0);
 }
 
 EXPORT int stat64(const char *path, struct stat64 *st)
@@ -1069,10 +1106,7 @@ EXPORT int stat64(const char *path, struct stat64 *st)
 
 EXPORT int lstat(const char *path, struct stat *st)
 {
-	int r;
-	if (stat_served(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW, &r))
-		return r;
-	return rl()->lstat(path, st);
+	return stat_path(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
 }
 
 EXPORT int lstat64(const char *path, struct stat64 *st)
@@ -1095,10 +1129,7 @@ EXPORT int fstat64(int fd, struct stat64 *st)
 
 EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
 {
-	int r;
-	if (stat_served(dirfd, path, st, flags, &r))
-		return r;
-	return rl()->fstatat(dirfd, path, st, flags);
+	return stat_path(dirfd, path, st, flags);
 }
 
 EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
@@ -1109,10 +1140,8 @@ EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
 /* The pre-2.33 entry points, for programs linked against older glibc. */
 EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
-	int r;
-	if (stat_served(AT_FDCWD, path, st, 0, &r))
-		return r;
-	return rl()->xstat ? rl()->xstat(ver, path, st) : rl()->stat(path, st);
+	(void)ver;
+	return stat_path(AT_FDCWD, path, st, 0);
 }
 
 EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
@@ -1122,10 +1151,8 @@ EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
 
 EXPORT int __lxstat(int ver, const char *path, struct stat *st)
 {
-	int r;
-	if (stat_served(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW, &r))
-		return r;
-	return rl()->lxstat ? rl()->lxstat(ver, path, st) : rl()->lstat(path, st);
+	(void)ver;
+	return stat_path(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
 }
 
 EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
@@ -1148,11 +1175,8 @@ EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 
 EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
 {
-	int r;
-	if (stat_served(dirfd, path, st, flags, &r))
-		return r;
-	return rl()->fxstatat ? rl()->fxstatat(ver, dirfd, path, st, flags)
-			      : rl()->fstatat(dirfd, path, st, flags);
+	(void)ver;
+	return stat_path(dirfd, path, st, flags);
 }
 
 EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
@@ -1173,13 +1197,15 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 			handled = 1;
 		}
 	} else if (watching()) {
-		struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path);
+		struct mlcpl_lookup l = mlcpl_lookup_path(
+			dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
 		if (l.kind == MLCPL_ERROR)
 			return (int)ret(-l.err);
 		if (l.kind != MLCPL_PASS) {
 			mlcpl_stat_node(l.ino, &st);
 			handled = 1;
 		}
+		path = l.path;
 	}
 	if (handled) {
 		struct statx out;
@@ -1195,15 +1221,19 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 	return rl()->statx(dirfd, path, flags, mask, stx);
 }
 
-static int access_served(int dirfd, const char *path, int mode, int flags, int *r)
+static int access_served(int dirfd, const char **pathp, int mode, int flags, int *r)
 {
+	const char *path = *pathp;
 	if (!watching())
 		return 0;
 	if ((flags & AT_EMPTY_PATH) && empty_path(path))
 		return 0;
-	struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path);
-	if (l.kind == MLCPL_PASS)
+	struct mlcpl_lookup l = mlcpl_lookup_path(
+		dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
+	if (l.kind == MLCPL_PASS) {
+		*pathp = l.path;
 		return 0;
+	}
 	*r = l.kind == MLCPL_ERROR
 		     ? (int)ret(-l.err)
 		     : (int)ret(mlcpl_access(l.ino, mode, (flags & AT_EACCESS) != 0));
@@ -1213,7 +1243,7 @@ static int access_served(int dirfd, const char *path, int mode, int flags, int *
 EXPORT int access(const char *path, int mode)
 {
 	int r;
-	if (access_served(AT_FDCWD, path, mode, 0, &r))
+	if (access_served(AT_FDCWD, &path, mode, 0, &r))
 		return r;
 	return rl()->access(path, mode);
 }
@@ -1221,7 +1251,7 @@ EXPORT int access(const char *path, int mode)
 EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	int r;
-	if (access_served(dirfd, path, mode, flags, &r))
+	if (access_served(dirfd, &path, mode, flags, &r))
 		return r;
 	return rl()->faccessat(dirfd, path, mode, flags);
 }
@@ -1229,7 +1259,7 @@ EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 EXPORT int euidaccess(const char *path, int mode)
 {
 	int r;
-	if (access_served(AT_FDCWD, path, mode, AT_EACCESS, &r))
+	if (access_served(AT_FDCWD, &path, mode, AT_EACCESS, &r))
 		return r;
 	return rl()->euidaccess(path, mode);
 }
@@ -1241,9 +1271,10 @@ EXPORT int eaccess(const char *path, int mode)
 
 /* readlink("/proc/self/fd/N") of a served descriptor: the path it was
  * opened with, as the kernel shows it.  A served node is no symlink. */
-static int readlink_served(int dirfd, const char *path, char *buf, size_t size,
+static int readlink_served(int dirfd, const char **pathp, char *buf, size_t size,
 			   ssize_t *r)
 {
+	const char *path = *pathp;
 	if (!watching() || !path)
 		return 0;
 	struct mlcpl_handle *h = mlcpl_fd_link(path);
@@ -1255,9 +1286,11 @@ static int readlink_served(int dirfd, const char *path, char *buf, size_t size,
 		*r = mlcpl_copy(buf, p, n) ? ret(-EFAULT) : (ssize_t)n;
 		return 1;
 	}
-	struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path);
-	if (l.kind == MLCPL_PASS)
+	struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path, MLCPL_NOFOLLOW);
+	if (l.kind == MLCPL_PASS) {
+		*pathp = l.path;
 		return 0;
+	}
 	*r = ret(l.kind == MLCPL_ERROR ? -l.err : -EINVAL);
 	return 1;
 }
@@ -1265,7 +1298,7 @@ static int readlink_served(int dirfd, const char *path, char *buf, size_t size,
 EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 {
 	ssize_t r;
-	if (readlink_served(AT_FDCWD, path, buf, size, &r))
+	if (readlink_served(AT_FDCWD, &path, buf, size, &r))
 		return r;
 	return rl()->readlink(path, buf, size);
 }
@@ -1280,7 +1313,7 @@ EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t size, size_t b
 EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 {
 	ssize_t r;
-	if (readlink_served(dirfd, path, buf, size, &r))
+	if (readlink_served(dirfd, &path, buf, size, &r))
 		return r;
 	return rl()->readlinkat(dirfd, path, buf, size);
 }
@@ -1289,13 +1322,16 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 
 /* -errno for a served path (none: ENODATA to get, an empty list, ENOTSUP
  * to set or remove); 1 when the path is not served. */
-static long xattr_path(const char *path, int op)
+static long xattr_path(const char **pathp, int op, int how)
 {
+	const char *path = *pathp;
 	if (!watching() || !path)
 		return 1;
-	struct mlcpl_lookup l = mlcpl_lookup_path(AT_FDCWD, path);
-	if (l.kind == MLCPL_PASS)
+	struct mlcpl_lookup l = mlcpl_lookup_path(AT_FDCWD, path, how);
+	if (l.kind == MLCPL_PASS) {
+		*pathp = l.path;
 		return 1;
+	}
 	if (l.kind == MLCPL_ERROR)
 		return -l.err;
 	return op == 0 ? -ENODATA : op == 1 ? 0 : -ENOTSUP;
@@ -1314,13 +1350,13 @@ static long xattr_fd(int fd, int op)
 
 EXPORT ssize_t getxattr(const char *path, const char *name, void *v, size_t n)
 {
-	long r = xattr_path(path, XATTR_GET);
+	long r = xattr_path(&path, XATTR_GET, 0);
 	return r != 1 ? ret(r) : rl()->getxattr(path, name, v, n);
 }
 
 EXPORT ssize_t lgetxattr(const char *path, const char *name, void *v, size_t n)
 {
-	long r = xattr_path(path, XATTR_GET);
+	long r = xattr_path(&path, XATTR_GET, MLCPL_NOFOLLOW);
 	return r != 1 ? ret(r) : rl()->lgetxattr(path, name, v, n);
 }
 
@@ -1332,13 +1368,13 @@ EXPORT ssize_t fgetxattr(int fd, const char *name, void *v, size_t n)
 
 EXPORT ssize_t listxattr(const char *path, char *list, size_t n)
 {
-	long r = xattr_path(path, XATTR_LIST);
+	long r = xattr_path(&path, XATTR_LIST, 0);
 	return r != 1 ? ret(r) : rl()->listxattr(path, list, n);
 }
 
 EXPORT ssize_t llistxattr(const char *path, char *list, size_t n)
 {
-	long r = xattr_path(path, XATTR_LIST);
+	long r = xattr_path(&path, XATTR_LIST, MLCPL_NOFOLLOW);
 	return r != 1 ? ret(r) : rl()->llistxattr(path, list, n);
 }
 
@@ -1351,14 +1387,14 @@ EXPORT ssize_t flistxattr(int fd, char *list, size_t n)
 EXPORT int setxattr(const char *path, const char *name, const void *v, size_t n,
 		    int flags)
 {
-	long r = xattr_path(path, XATTR_SET);
+	long r = xattr_path(&path, XATTR_SET, 0);
 	return r != 1 ? (int)ret(r) : rl()->setxattr(path, name, v, n, flags);
 }
 
 EXPORT int lsetxattr(const char *path, const char *name, const void *v, size_t n,
 		     int flags)
 {
-	long r = xattr_path(path, XATTR_SET);
+	long r = xattr_path(&path, XATTR_SET, MLCPL_NOFOLLOW);
 	return r != 1 ? (int)ret(r) : rl()->lsetxattr(path, name, v, n, flags);
 }
 
@@ -1370,13 +1406,13 @@ EXPORT int fsetxattr(int fd, const char *name, const void *v, size_t n, int flag
 
 EXPORT int removexattr(const char *path, const char *name)
 {
-	long r = xattr_path(path, XATTR_SET);
+	long r = xattr_path(&path, XATTR_SET, 0);
 	return r != 1 ? (int)ret(r) : rl()->removexattr(path, name);
 }
 
 EXPORT int lremovexattr(const char *path, const char *name)
 {
-	long r = xattr_path(path, XATTR_SET);
+	long r = xattr_path(&path, XATTR_SET, MLCPL_NOFOLLOW);
 	return r != 1 ? (int)ret(r) : rl()->lremovexattr(path, name);
 }
 
@@ -1391,11 +1427,12 @@ EXPORT int fremovexattr(int fd, const char *name)
 EXPORT DIR *opendir(const char *path)
 {
 	if (watching()) {
-		struct mlcpl_lookup l = mlcpl_lookup_path(AT_FDCWD, path);
+		struct mlcpl_lookup l = mlcpl_lookup_path(AT_FDCWD, path, 0);
 		if (l.kind == MLCPL_ERROR) {
 			errno = l.err;
 			return NULL;
 		}
+		path = l.path;
 		if (l.kind == MLCPL_FILE) {
 			errno = ENOTDIR;
 			return NULL;

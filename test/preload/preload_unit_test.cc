@@ -3,7 +3,8 @@
 // Unit tests of the preload door's parts: the core's VFS answers it relies
 // on (src/core/vfs_model.h: the VFS's own ioctls, open/access/mmap/lseek
 // checks), the fault-guarded copies (safe_memory.hpp) and the registry of
-// open file descriptions (registry.hpp).
+// open file descriptions (registry.hpp), and the kernel's path walk the
+// door resolves paths by (src/emulator/path_walk.hpp).
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -13,6 +14,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -20,6 +23,7 @@
 extern "C" {
 #include "core/vfs_model.h"
 }
+#include "emulator/path_walk.hpp"
 #include "preload/registry.hpp"
 #include "preload/safe_memory.hpp"
 
@@ -296,3 +300,171 @@ TEST_F(PreloadRegistry, ASecondOpenSharesTheFile)
 }
 
 }  // namespace
+
+// --- the kernel's path walk over the table and a host (path_walk.hpp) ------
+
+namespace {
+
+using mlc::FileTable;
+using mlc::WalkResult;
+
+// A host of a few directories, files and symlinks, counting its lstats.
+class FakeHost : public mlc::HostFs {
+public:
+	std::map<std::string, mode_t> modes{
+		{"/", S_IFDIR}, {"/dev", S_IFDIR}, {"/proc", S_IFDIR},
+		{"/proc/version", S_IFREG}, {"/proc/42", S_IFDIR},
+		{"/proc/42/fd", S_IFDIR}, {"/sys", S_IFDIR}, {"/sys/class", S_IFDIR},
+		{"/sys/kernel", S_IFDIR}, {"/tmp", S_IFDIR}, {"/tmp/f", S_IFREG}};
+	std::map<std::string, std::string> links{
+		{"/proc/self", "42"}, {"/proc/42/root", "/"}, {"/tmp/r", "/proc/mlcore_result"},
+		{"/tmp/rel", "../proc/mlcore_result"}, {"/tmp/two", "r"},
+		{"/tmp/sys", "/sys/class/ml_lib_test/mllibdev"}, {"/tmp/a", "b"}, {"/tmp/b", "a"},
+		{"/tmp/fd", "/proc/self/fd/7"}};
+	int lstats = 0;
+
+	int lstat_mode(const std::string &abs, mode_t *mode) override
+	{
+		lstats++;
+		if (links.count(abs)) {
+			*mode = S_IFLNK | 0777;
+			return 0;
+		}
+		auto it = modes.find(abs);
+		if (it == modes.end())
+			return -ENOENT;
+		*mode = it->second;
+		return 0;
+	}
+	int readlink(const std::string &abs, std::string *target) override
+	{
+		auto it = links.find(abs);
+		if (it == links.end())
+			return -EINVAL;
+		*target = it->second;
+		return 0;
+	}
+	std::optional<FileTable::Ino> magic_link(const std::string &abs) override
+	{
+		if (abs == "/proc/42/fd/7")	// a served /dev/mlcore
+			return FileTable::standard().resolve("dev/mlcore");
+		return std::nullopt;
+	}
+};
+
+WalkResult walk(FakeHost &host, std::string_view path, bool follow = true,
+		std::string_view cwd = "/")
+{
+	mlc::WalkOptions o;
+	o.follow_last = follow;
+	return mlc::walk_path(FileTable::standard(), host, cwd, path, o);
+}
+
+FileTable::Ino ino_of(const char *rel)
+{
+	return FileTable::standard().resolve(rel).value();
+}
+
+}  // namespace
+
+TEST(PreloadPathWalk, ServedPathsNeedNoHostCall)
+{
+	FakeHost host;
+	WalkResult r = walk(host, "//proc///mlcore_result");
+	EXPECT_EQ(r.kind, WalkResult::Served);
+	EXPECT_EQ(r.ino, ino_of("proc/mlcore_result"));
+	EXPECT_EQ(walk(host, "/../dev/./mlcore").ino, ino_of("dev/mlcore"));
+	EXPECT_EQ(walk(host, "mlcore_train", true, "/proc").ino, ino_of("proc/mlcore_train"));
+	EXPECT_EQ(host.lstats, 0);
+}
+
+TEST(PreloadPathWalk, AfterANonDirectoryIsEnotdir)
+{
+	FakeHost host;
+	for (const char *p : {"/proc/mlcore_result/../mlcore_train", "/dev/mlcore/x",
+			      "/proc/mlcore_result/", "/proc/mlcore_result/.",
+			      "/sys/class/ml_lib_test/mllibdev/ml_model1/control/..",
+			      "/proc/version/..", "/tmp/r/x"}) {
+		WalkResult r = walk(host, p);
+		EXPECT_EQ(r.kind, WalkResult::Error) << p;
+		EXPECT_EQ(r.err, -ENOTDIR) << p;
+	}
+}
+
+TEST(PreloadPathWalk, DotDotFromAServedDirectory)
+{
+	FakeHost host;
+	WalkResult r = walk(host, "/sys/class/ml_lib_test/mllibdev/..");
+	EXPECT_EQ(r.kind, WalkResult::Served);
+	EXPECT_EQ(r.ino, ino_of("sys/class/ml_lib_test"));
+	EXPECT_TRUE(r.crossed);
+	r = walk(host, "/sys/class/ml_lib_test/../../../proc/version");
+	EXPECT_EQ(r.kind, WalkResult::Host);
+	EXPECT_TRUE(r.crossed);	// the host cannot walk it as written
+	EXPECT_EQ(r.host_path, "/proc/version");
+	r = walk(host, "/sys/class/ml_lib_test/../../../tmp/new");
+	EXPECT_EQ(r.host_path, "/tmp/new");	// a missing last name: the host's
+	r = walk(host, "/sys/class/ml_lib_test/../../../nope/new");
+	EXPECT_EQ(r.kind, WalkResult::Error);
+	EXPECT_EQ(r.err, -ENOENT);
+	r = walk(host, "/proc/version");
+	EXPECT_EQ(r.kind, WalkResult::Host);
+	EXPECT_FALSE(r.crossed);
+}
+
+TEST(PreloadPathWalk, SymlinksAreFollowedAsTheKernelDoes)
+{
+	FakeHost host;
+	for (const char *p : {"/tmp/r", "/tmp/rel", "/tmp/two", "/proc/self/root/proc/mlcore_result",
+			      "/tmp/sys/../../../../proc/mlcore_result"})
+		EXPECT_EQ(walk(host, p).ino, ino_of("proc/mlcore_result")) << p;
+	WalkResult r = walk(host, "/tmp/r", false);	// lstat: the link itself
+	EXPECT_EQ(r.kind, WalkResult::Host);
+	EXPECT_EQ(r.host_path, "/tmp/r");
+	r = walk(host, "/tmp/r/", false);	// a trailing slash follows
+	EXPECT_EQ(r.kind, WalkResult::Error);
+	EXPECT_EQ(r.err, -ENOTDIR);
+	EXPECT_EQ(walk(host, "/tmp/sys/ml_model1/control").ino,
+		  ino_of("sys/class/ml_lib_test/mllibdev/ml_model1/control"));
+	EXPECT_EQ(walk(host, "/tmp/a").err, -ELOOP);
+	EXPECT_EQ(walk(host, "/tmp/a/mlcore_result").err, -ELOOP);
+}
+
+TEST(PreloadPathWalk, FortyLinksAndNotFortyOne)
+{
+	for (int n : {40, 41}) {
+		FakeHost host;
+		std::string target = "/proc/mlcore_result";
+		for (int i = 0; i < n; i++) {
+			std::string name = "/tmp/c" + std::to_string(i);
+			host.links[name] = target;
+			target = name;
+		}
+		WalkResult r = walk(host, target);
+		if (n == 40)
+			EXPECT_EQ(r.ino, ino_of("proc/mlcore_result"));
+		else
+			EXPECT_EQ(r.err, -ELOOP);
+	}
+}
+
+TEST(PreloadPathWalk, MagicFdLinksJumpToTheServedNode)
+{
+	FakeHost host;
+	EXPECT_EQ(walk(host, "/proc/self/fd/7").ino, ino_of("dev/mlcore"));
+	EXPECT_EQ(walk(host, "/tmp/fd").ino, ino_of("dev/mlcore"));
+	EXPECT_EQ(walk(host, "/proc/self/fd/7/..").err, -ENOTDIR);
+	WalkResult r = walk(host, "/proc/self/fd/7", false);
+	EXPECT_EQ(r.kind, WalkResult::Host);	// readlink/lstat: the link
+}
+
+TEST(PreloadPathWalk, PathMaxAndEmpty)
+{
+	FakeHost host;
+	std::string p = "/proc";
+	while (p.size() < 4100)
+		p += "/.";
+	EXPECT_EQ(walk(host, p + "/mlcore_result").err, -ENAMETOOLONG);
+	EXPECT_EQ(walk(host, std::string(4095, '/')).kind, WalkResult::Served);
+	EXPECT_EQ(walk(host, "").err, -ENOENT);
+}
