@@ -171,8 +171,9 @@ private:
 		EXPECT_EQ(h_.ioctl(IOCTL_GET_RESULT, region.at(0), region.mem()),
 			  -EFAULT);
 		EXPECT_EQ(region.written_end(), room);
-		if (room > 0)	// an empty region's data() may be NULL
+		if (room > 0) {	// an empty region's data() may be NULL
 			EXPECT_EQ(std::memcmp(region.bytes().data(), &ref_.latest, room), 0);
+		}
 		return "partial GET_RESULT";
 	}
 

@@ -238,8 +238,9 @@ TEST_F(InstanceTest, TextFileLseekOverflowIsEinvalAndKeepsThePosition)
 		EXPECT_EQ(f->lseek(&pos, kMax, SEEK_CUR), -EINVAL) << path;
 		EXPECT_EQ(f->lseek(&pos, 1, SEEK_CUR), -EINVAL) << path;
 		EXPECT_EQ(pos, kMax) << path;
-		if (std::string(path) == "dmesg")	// the load lines: not empty
+		if (std::string(path) == "dmesg") {	// the load lines: not empty
 			EXPECT_EQ(f->lseek(&pos, kMax, SEEK_END), -EINVAL) << path;
+		}
 		EXPECT_EQ(f->lseek(&pos, -1, SEEK_CUR), kMax - 1) << path;
 		EXPECT_EQ(f->lseek(&pos, INT64_MIN, SEEK_CUR), -EINVAL) << path;
 	}
