@@ -84,6 +84,13 @@ class KillClientsStress(h.EmuTestCase):
         worst = max(worst, time.monotonic() - t0)
         return worst
 
+    def log_tail(self, n):
+        """The values of the last n lines of the log file."""
+        with open(self.emu.log_path, "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 64 * (n + 1)))
+            lines = f.read().decode().split("\n")[:-1][-n:] if n else []
+        return [int(l.rsplit(" ", 1)[1]) for l in lines]
+
     def test_kill_9_clients(self):
         s = sl.scale()
         waves = 30 * s
@@ -162,6 +169,12 @@ class KillClientsStress(h.EmuTestCase):
                         killed_in_op += 1
             finally:
                 sl.kill_all([p for _, _, _, p in procs])
+            # Nothing half done: the newest SET_RESULTs in the ring are the
+            # newest lines of the log file (one operation writes both).
+            ring = sl.parse_result(sl.read_text(fuse.result), IDS)[1]
+            self.assertEqual(ring, self.log_tail(len(ring)),
+                             f"after {kills} kills: the history ring and the "
+                             f"log file disagree (a SET_RESULT half done)")
             # No wedge: the instance answers everything, through both doors.
             slot = next_slot
             next_slot += 1
