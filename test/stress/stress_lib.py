@@ -9,7 +9,6 @@ The instance, its FUSE mount and the cleanup are test/integration/harness.py's
 MLC_STRESS_SCALE (default 1) multiplies every count: 1 is the short form CI
 runs, 10 the long form (docs/reliability.md).
 """
-import mmap
 import os
 import re
 import signal
