@@ -91,3 +91,27 @@ def pytest_runtest_makereport(item, call):
     except Exception as e:  # noqa: BLE001 - the report must not fail
         log = f"(cannot read the kernel log: {e})"
     rep.sections.append(("mlcore kernel log", log))
+
+
+@pytest.fixture
+def mlcore_instance_factory(request):
+    """Makes more instances in one test: factory(seed=.., clock=.., door=..);
+    all are removed at the end of the test."""
+    made = []
+
+    def make(**kw):
+        inst = testing.Instance(prefix="pytest", clean=False, **kw).__enter__()
+        made.append(inst)
+        if _KEY is not None and _KEY not in request.node.stash:
+            request.node.stash[_KEY] = inst
+        return inst
+
+    yield make
+    problems = []
+    for inst in made:
+        try:
+            inst.close()
+        except testing.InstanceError as e:
+            problems.append(str(e))
+    if problems:
+        raise testing.InstanceError("; ".join(problems))
