@@ -98,3 +98,28 @@ def test_loop_policy_option(mlcore_instance_factory):
         with pytest.raises(OSError) as e:
             MlLoopClient(inst.root).write_raw(encode_policy([PolicyNode.leaf(8)]))
         assert e.value.errno == errno.EINVAL
+
+
+@pytest.mark.parametrize("door", ["fuse", "preload"])
+def test_demo_runs_the_python_agents(tmp_path, door):
+    from mlcore_agent import testing
+    if door == "fuse" and not testing.fuse_usable():
+        pytest.skip("no usable /dev/fuse")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(x) for x in
+                                        env.get("PYTHONPATH", "").split(os.pathsep) if x)
+    p = subprocess.run([testing.find_emu(), "demo", "--epochs", "20", "--no-plot",
+                        "--progress-every", "20", "--python", "on", "--door", door],
+                       capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = p.stdout
+    assert "== python: the Python agents (mlcore_agent, scikit-learn" in out
+    summary = out.split("== summary", 1)[1]
+    assert "python agents (mlcore_agent, scikit-learn):\n" in summary
+    assert "  iris, sklearn k-NN (k=5) accuracy:  96/100 = 0.960\n" in summary
+    assert "  loop (decision tree), cumulative efficiency: " in summary
+    assert "(C++ good agent: " in summary
+    off = subprocess.run([testing.find_emu(), "demo", "--epochs", "5", "--no-plot",
+                          "--python", "off", "--door", door], capture_output=True,
+                         text=True, timeout=600, cwd=tmp_path, env=env)
+    assert off.returncode == 0 and "python agents: not run (--python off)" in off.stdout
