@@ -123,3 +123,42 @@ def test_demo_runs_the_python_agents(tmp_path, door):
                           "--python", "off", "--door", door], capture_output=True,
                          text=True, timeout=600, cwd=tmp_path, env=env)
     assert off.returncode == 0 and "python agents: not run (--python off)" in off.stdout
+
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "src", "agent", "python",
+                        "examples")
+
+
+def _readme_blocks():
+    text = open(os.path.join(EXAMPLES, "..", "..", "..", "..", "README.md")).read()
+    return [b.split("\n", 1)[1] for b in text.split("```")[1::2] if b.startswith("python")]
+
+
+def test_readme_shows_the_examples_verbatim():
+    blocks = _readme_blocks()
+    for name in ("ten_line_agent.py", "test_example.py"):
+        src = open(os.path.join(EXAMPLES, name)).read()
+        assert src in blocks, f"README.md does not show {name} as it is"
+    assert len(open(os.path.join(EXAMPLES, "ten_line_agent.py")).read().splitlines()) <= 10
+
+
+def test_ten_line_agent_under_mlcore_emu_run(mlcore_instance_factory):
+    inst = mlcore_instance_factory(door="preload")
+    p = inst.run([sys.executable, os.path.join(EXAMPLES, "ten_line_agent.py")], env=_env(inst))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("epoch 101: mode "), p.stdout
+    again = inst.run([sys.executable, os.path.join(EXAMPLES, "ten_line_agent.py")],
+                     env=_env(inst))
+    assert again.stdout == p.stdout, "the same seed, the same line"
+
+
+@pytest.mark.parametrize("door", ["fuse", "preload"])
+def test_fixture_example(tmp_path, door):
+    env = dict(os.environ, MLCORE_AGENT_DOOR=door)
+    env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(x) for x in
+                                        env.get("PYTHONPATH", "").split(os.pathsep) if x)
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "mlcore_agent.pytest_plugin",
+                        "-p", "no:cacheprovider", "-q",
+                        os.path.abspath(os.path.join(EXAMPLES, "test_example.py"))],
+                       capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert p.returncode == 0 and "1 passed" in p.stdout, p.stdout + p.stderr
