@@ -164,3 +164,25 @@ def test_find_emu_order(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     # the checkout's build/ (this test runs from the source tree)
     assert testing.find_emu().endswith(os.path.join("build", "mlcore-emu"))
+
+
+def test_remove_instance_uses_mlcore_emu_rm_when_there(tmp_path):
+    """remove_instance is the one place; it switches to `mlcore-emu rm`."""
+    log = tmp_path / "calls"
+    fake = tmp_path / "mlcore-emu"
+    fake.write_text("#!/bin/sh\n"
+                    f"echo \"$@\" >> {log}\n"
+                    "if [ \"$1\" = --help ]; then echo 'Subcommands:'; "
+                    "echo '  rm                          Remove an instance'; exit 0; fi\n"
+                    "if [ \"$1\" = rm ]; then rm -f /dev/shm/mlcore-emu.$(id -u).$2; fi\n")
+    fake.chmod(0o755)
+    name = f"pytest-{os.getpid()}-777"
+    seg = testing.segment_path(name)
+    open(seg, "w").close()
+    try:
+        testing.remove_instance(name, str(fake))
+        assert not os.path.exists(seg)
+        assert log.read_text().splitlines() == ["--help", f"rm {name}"]
+    finally:
+        if os.path.exists(seg):
+            os.unlink(seg)

@@ -171,7 +171,17 @@ def _umount(root: str) -> bool:
     return not _mounted(root)
 
 
+_HAS_RM = {}
+
+
 def _emu_has_rm(emu: str) -> bool:
+    """Whether this mlcore-emu has `rm` (asked once per binary)."""
+    if emu not in _HAS_RM:
+        _HAS_RM[emu] = _ask_has_rm(emu)
+    return _HAS_RM[emu]
+
+
+def _ask_has_rm(emu: str) -> bool:
     try:
         p = subprocess.run([emu, "--help"], capture_output=True, text=True,
                            timeout=CMD_TIMEOUT)
