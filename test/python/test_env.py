@@ -119,3 +119,54 @@ def test_without_numpy(mlcore_instance):
                        capture_output=True, text=True, env=dict(os.environ), timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["ok", "mlcore_agent.spaces"]
+
+
+FAKE_GYM = '''
+import numpy as np
+class Env:
+    def reset(self, *, seed=None, options=None):
+        self.np_random = np.random.default_rng(seed)
+from . import spaces
+'''
+FAKE_SPACES = '''
+import numpy as np
+class Box:
+    def __init__(self, low, high, dtype):
+        self.low, self.high, self.dtype = np.asarray(low), np.asarray(high), dtype
+        self.shape = self.low.shape
+    def seed(self, s=None): self.rng = np.random.default_rng(s)
+    def contains(self, x):
+        x = np.asarray(x)
+        return x.shape == self.shape and bool(((x >= self.low) & (x <= self.high)).all())
+class Discrete:
+    def __init__(self, n): self.n = n; self.rng = np.random.default_rng()
+    def seed(self, s=None): self.rng = np.random.default_rng(s)
+    def sample(self): return int(self.rng.integers(self.n))
+    def contains(self, x):
+        return not isinstance(x, bool) and isinstance(x, (int, np.integer)) and 0 <= x < self.n
+'''
+
+
+def test_with_gymnasium_importable(mlcore_instance, tmp_path):
+    """Gymnasium is not a Debian package: a stand-in with its Env/spaces
+    shape checks the gymnasium branch (subclass, its spaces, super().reset)."""
+    (tmp_path / "gymnasium").mkdir()
+    (tmp_path / "gymnasium" / "__init__.py").write_text(FAKE_GYM)
+    (tmp_path / "gymnasium" / "spaces.py").write_text(FAKE_SPACES)
+    code = ("import sys, gymnasium\n"
+            "from mlcore_agent import MlLoopEnv\n"
+            "e = MlLoopEnv(sys.argv[1], max_episode_steps=2)\n"
+            "assert isinstance(e, gymnasium.Env)\n"
+            "assert type(e.action_space) is gymnasium.spaces.Discrete\n"
+            "assert type(e.observation_space) is gymnasium.spaces.Box\n"
+            "obs, info = e.reset(seed=4)\n"
+            "assert e.observation_space.contains(obs) and hasattr(e, 'np_random')\n"
+            "out = e.step(e.action_space.sample())\n"
+            "print('ok', len(out), out[0].dtype)\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path)] + [
+        os.path.abspath(x) for x in env.get("PYTHONPATH", "").split(os.pathsep) if x])
+    p = subprocess.run([sys.executable, "-c", code, mlcore_instance.root],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["ok", "5", "float32"]
