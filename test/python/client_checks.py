@@ -104,6 +104,9 @@ def check_bad_arguments_send_nothing(root):
     _raises(ValueError, m.write_recommendation, 257)
     _raises(ValueError, m.write_recommendation, -1)
     _raises(TypeError, m.write_recommendation, 4.0)
+    _raises(ValueError, m.write_recommendation, 4, 2**32)
+    _raises(ValueError, m.write_recommendation, 4, 0, -1)
+    _raises(ValueError, m.step, -1)
     assert m.stats().get("recommendations_refused") == 0
     assert m.stats().get("recommendations_accepted") == 0
 

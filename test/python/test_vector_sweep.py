@@ -60,3 +60,14 @@ def test_sweep_tiny(tmp_path):
     assert status == str(png) and png.stat().st_size > 1000
     bad = sweep.run_task("knn", 1, str(tmp_path / "s.png"), 5)
     assert "workload" in bad["error"], bad
+
+
+def test_sweep_task_under_the_preload_door():
+    from mlcore_agent import sweep
+    fuse = sweep.run_task("knn", 3, "synthetic", 12, door="preload")
+    assert fuse["error"] == "", fuse
+    if testing.fuse_usable():
+        other = sweep.run_task("knn", 3, "synthetic", 12, door="fuse")
+        keys = ("cumulative_efficiency", "final_mode", "highest_mode",
+                "recommendation_epoch")
+        assert [fuse[k] for k in keys] == [other[k] for k in keys], "same through both doors"

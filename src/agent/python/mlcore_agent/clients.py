@@ -345,7 +345,10 @@ class MlLoopClient(_Client):
         1..10000, EAGAIN unless started)."""
         if isinstance(n, bool):
             raise TypeError("n must be an integer, not bool")
-        self.control(f"step {operator.index(n)}")
+        n = operator.index(n)
+        if n < 0:
+            raise ValueError(f"step {n}: the number of epochs is not negative")
+        self.control(f"step {n}")
 
     def device(self) -> int:
         return self._dev.get()
@@ -390,8 +393,10 @@ class MlLoopClient(_Client):
         w = operator.index(window)
         if not 0 <= w <= uapi.ML_LOOP_MAX_WINDOW:
             raise ValueError(f"window {w} is outside 0..{uapi.ML_LOOP_MAX_WINDOW}")
-        rec = encode_record(RecommendationRecord(operator.index(epoch), w,
-                                                 operator.index(confidence_permille)))
+        ep = operator.index(epoch)
+        if not 0 <= ep < 1 << 64:
+            raise ValueError(f"epoch {ep} is outside 0..2^64-1")
+        rec = encode_record(RecommendationRecord(ep, w, operator.index(confidence_permille)))
         n = os.write(self._dev.get(), rec)
         if n != len(rec):
             raise ProtocolError(f"mlloop: a recommendation write took {n} of 64 bytes")
