@@ -147,6 +147,8 @@ def test_ten_line_agent_under_mlcore_emu_run(mlcore_instance_factory):
     p = inst.run([sys.executable, os.path.join(EXAMPLES, "ten_line_agent.py")], env=_env(inst))
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("epoch 101: mode "), p.stdout
+    readme = open(os.path.join(EXAMPLES, "..", "..", "..", "..", "README.md")).read()
+    assert "ten_line_agent.py\n" + p.stdout in readme, "README shows seed 1's output"
     again = inst.run([sys.executable, os.path.join(EXAMPLES, "ten_line_agent.py")],
                      env=_env(inst))
     assert again.stdout == p.stdout, "the same seed, the same line"
