@@ -19,6 +19,8 @@ def _header_numbers():
         text = open(os.path.join(SRC, "include", "uapi", h)).read()
         for m in re.finditer(r"#define\s+(\w+)\s+(0x[0-9a-fA-F]+|\d+)u?\b", text):
             nums[m.group(1)] = int(m.group(2), 0)
+        for m in re.finditer(r"^\s+(ML_\w+) = (\d+),", text, re.M):  # enum members
+            nums[m.group(1)] = int(m.group(2))
         for m in re.finditer(r"MLC_ABI_ASSERT\((\w+) == (0x[0-9A-Fa-f]+)u", text):
             nums[m.group(1)] = int(m.group(2), 16)
     return nums
@@ -31,7 +33,7 @@ def test_uapi_numbers_match_the_headers():
         if name in nums:
             assert value == nums[name], name
             checked += 1
-    assert checked >= 20
+    assert checked >= 24
     for name in ("IOCTL_GET_RESULT", "ML_LOOP_IOCPENDING", "ML_LIB_TEST_IOCSETSIZE"):
         assert getattr(uapi, name) == nums[name]
 
