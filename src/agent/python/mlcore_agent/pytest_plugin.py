@@ -61,11 +61,19 @@ def _options(request):
     return kw
 
 
+def _skip_unless_door(kw):
+    """A test that asks for the FUSE door is skipped where it cannot work."""
+    if kw.get("door") == "fuse" and not testing.fuse_usable():
+        pytest.skip("door='fuse' but /dev/fuse cannot be opened here")
+
+
 @pytest.fixture
 def mlcore_instance(request):
     """A fresh private instance (mlcore_agent.testing.Instance)."""
+    kw = _options(request)
+    _skip_unless_door(kw)
     try:
-        inst = testing.Instance(prefix="pytest", clean=False, **_options(request))
+        inst = testing.Instance(prefix="pytest", clean=False, **kw)
     except testing.InstanceError as e:
         pytest.skip(str(e))
     with inst:
@@ -100,6 +108,7 @@ def mlcore_instance_factory(request):
     made = []
 
     def make(**kw):
+        _skip_unless_door(kw)
         inst = testing.Instance(prefix="pytest", clean=False, **kw).__enter__()
         made.append(inst)
         if _KEY is not None and _KEY not in request.node.stash:
