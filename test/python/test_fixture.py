@@ -186,3 +186,23 @@ def test_remove_instance_uses_mlcore_emu_rm_when_there(tmp_path):
     finally:
         if os.path.exists(seg):
             os.unlink(seg)
+
+
+def test_fuse_door_is_skipped_without_dev_fuse(tmp_path):
+    (tmp_path / "conftest.py").write_text(
+        "import mlcore_agent.testing as t\nt.fuse_usable = lambda: False\n")
+    (tmp_path / "test_f.py").write_text(
+        "import pytest\n"
+        "@pytest.mark.mlcore(door='fuse')\n"
+        "def test_a(mlcore_instance):\n    pass\n"
+        "def test_b(mlcore_instance_factory):\n    mlcore_instance_factory(door='fuse')\n"
+        "def test_c(mlcore_instance):\n    assert mlcore_instance.door == 'preload'\n")
+    env = dict(os.environ)
+    env.pop("MLCORE_AGENT_DOOR", None)
+    env["PYTHONPATH"] = os.pathsep.join(os.path.abspath(x) for x in
+                                        env.get("PYTHONPATH", "").split(os.pathsep) if x)
+    p = subprocess.run([sys.executable, "-m", "pytest", "-p", "mlcore_agent.pytest_plugin",
+                        "-p", "no:cacheprovider", "-q", "-rs", str(tmp_path)],
+                       capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert "1 passed, 2 skipped" in p.stdout, p.stdout + p.stderr
+    assert "/dev/fuse cannot be opened" in p.stdout
