@@ -14,6 +14,8 @@ packages=(
 	python3 util-linux procps
 	# the demo: iris.csv ships in python3-sklearn (not -lib); the plot
 	python3-sklearn gnuplot-nox
+	# the Python agent SDK (src/agent/python): its tests, numpy, the sweeps
+	python3-pytest python3-numpy python3-distributed
 	# the conformance suite: kernel modules built from src/core, booted in QEMU
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
 	xz-utils zstd kmod

@@ -128,6 +128,10 @@ int main(int argc, char **argv)
 			"opened, else preload)")
 		->check(CLI::IsMember({"auto", "fuse", "preload"}))
 		->capture_default_str();
+	dmo->add_option("--python", demo.python, "Also run the Python agents "
+			"(mlcore_agent, scikit-learn) with Debian's python3: on, off, or "
+			"auto (when python3 can import sklearn and mlcore_agent)")
+		->check(CLI::IsMember({"auto", "on", "off"}))->capture_default_str();
 
 	cli::ConformanceArgs conf;
 	auto *cf = app.add_subcommand("conformance", "Run the conformance suite in "
