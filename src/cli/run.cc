@@ -94,6 +94,14 @@ int run(const RunArgs &args)
 		else
 			preload += std::string(":") + old;
 	}
+#ifdef MLC_PRELOAD_SANITIZER_RUNTIME
+	// A sanitizer build of the door: its runtime must be the first library
+	// of every (uninstrumented) program it is preloaded into, and those
+	// programs' own leaks are not ours to report.
+	if (preload.find(MLC_PRELOAD_SANITIZER_RUNTIME) == std::string::npos)
+		preload = std::string(MLC_PRELOAD_SANITIZER_RUNTIME) + ":" + preload;
+	setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
+#endif
 	setenv("LD_PRELOAD", preload.c_str(), 1);
 	setenv("MLCORE_EMU_INSTANCE", args.instance.c_str(), 1);
 	setenv("MLCORE_EMU_STATE_DIR", state_dir.c_str(), 1);
