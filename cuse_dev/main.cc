@@ -64,6 +64,9 @@ int main(int argc, char **argv)
 		}
 		if (app.count("--seed"))
 			opts.seed = seed;
+		// Refused before the instance is made: nothing half-changed.
+		if (fuse_root.empty() && access("/dev/cuse", R_OK | W_OK) != 0)
+			throw CuseError(cuse_unusable_reason(errno));
 		auto inst = Instance::open_or_create(instance, opts);
 
 		if (!fuse_root.empty()) {
