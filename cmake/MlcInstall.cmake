@@ -11,7 +11,7 @@
 #   include/mlcore-emu/agent/     the SDK's headers
 #   share/man/man1/mlcore-emu.1   made at build time from the program's help
 #   share/doc/mlcore-emu/         README.md, docs/, examples/
-#   PYTHON_DIR/mlcore_agent/      the Python SDK, once src/agent/python exists
+#   .../dist-packages/mlcore_agent the Python SDK, once src/agent/python exists
 #
 # mlcore-emu finds the preload library and the daemon relative to itself
 # (../lib/mlcore-emu, ../libexec/mlcore-emu), so any prefix works.
@@ -57,10 +57,14 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/mlcore-agent.pc.in
 install(FILES ${PROJECT_BINARY_DIR}/mlcore-agent.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# --- the Python SDK (src/agent/python, when it has landed) -------------------
-set(MLC_PYTHON_INSTALL_DIR lib/python3/dist-packages CACHE STRING
-    "Where cmake --install puts the mlcore_agent Python package (relative to the prefix)")
-if(EXISTS ${PROJECT_SOURCE_DIR}/src/agent/python/mlcore_agent)
+# --- the Python SDK (src/agent/python) ----------------------------------------
+# Its own CMakeLists (src/agent/python/CMakeLists.txt, when it has landed)
+# installs it, with MLC_PYTHON_INSTALL_DIR; this is the fallback for a tree
+# that has the package but no rules for it.
+if(EXISTS ${PROJECT_SOURCE_DIR}/src/agent/python/mlcore_agent AND
+   NOT EXISTS ${PROJECT_SOURCE_DIR}/src/agent/python/CMakeLists.txt)
+  set(MLC_PYTHON_INSTALL_DIR lib/python3/dist-packages CACHE STRING
+      "Where cmake --install puts mlcore_agent (relative to the prefix)")
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/agent/python/mlcore_agent
           DESTINATION ${MLC_PYTHON_INSTALL_DIR}
           PATTERN __pycache__ EXCLUDE PATTERN "*.pyc" EXCLUDE)

@@ -37,7 +37,7 @@ int status(const std::string &name)
 	if (servers.empty())
 		fmt::print("served at:      (not mounted)\n");
 	for (const auto &s : servers)
-		fmt::print("served at:      {} (pid {})\n", s.root, s.pid);
+		fmt::print("served at:      {}\n", s.describe());
 	return 0;
 }
 
