@@ -1747,8 +1747,8 @@ private:
 				unknown(dev_slot(rng), _IOC(rng.below(4), 'L', 2 + rng.below(5),
 							    4 * rng.below(3)));
 			} else if (w < 490) {
-				op_lseek(dev_, dev_slot(rng), rng.below(3) ? 0 : 64,
-					 static_cast<int>(rng.below(3)));
+				// (was lseek: CUSE answers it, see probe_mlloop)
+				loop_pending(dev_slot(rng));
 			} else if (w < 620) {
 				char cmd[32];
 				snprintf(cmd, sizeof(cmd), "step %u\n", 1 + rng.below(3));

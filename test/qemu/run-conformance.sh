@@ -29,7 +29,7 @@
 #                       differ)
 #     --seeds A-B       random scenarios (default 1-10)
 #     --ops N           operations per random scenario (default 300)
-#     --timeout S       for the VM (default 420)
+#     --timeout S       for the VM (default 900: TCG on a loaded machine)
 #     --label-kernel L  name of the kernel's trace in messages
 #     --quiet           no progress lines
 #
@@ -39,7 +39,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/vm-lib.sh"
 repo=$(cd "$here/../.." && pwd)
 
-bin_dir= work= seeds=1-10 ops=300 timeout=420 quiet=0 profiles= label_kernel=guest-kernel
+bin_dir= work= seeds=1-10 ops=300 timeout=900 quiet=0 profiles= label_kernel=guest-kernel
 seed=20260101 kernel_loop_seed=
 modules=()
 while [ $# -gt 0 ]; do
