@@ -40,11 +40,14 @@ depends=$(dpkg-deb -f "$deb" Depends)
 recommends=$(dpkg-deb -f "$deb" Recommends)
 echo "test-deb: Depends: $depends"
 echo "test-deb: Recommends: $recommends"
+has_pkg() {	# FIELD-VALUE NAME: NAME is one of the field's packages
+	tr ',' '\n' <<< "$1" | awk '{ print $1 }' | grep -qxF "$2"
+}
 for d in libfuse3-3 libfmt9 libstdc++6 libc6 fuse3; do
-	grep -Eq "(^|, )$d( |,|$)" <<< "$depends" || fail "Depends lacks $d"
+	has_pkg "$depends" "$d" || fail "Depends lacks $d"
 done
 for r in gnuplot-nox python3-sklearn; do
-	grep -Eq "(^|, )$r( |,|$)" <<< "$recommends" || fail "Recommends lacks $r"
+	has_pkg "$recommends" "$r" || fail "Recommends lacks $r"
 done
 [ "$(dpkg-deb -f "$deb" Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture"
 dpkg-deb -c "$deb" | awk '{print $NF}' | sed 's|^\./|/|' | grep -v '/$' > "$tmp/files"
