@@ -12,6 +12,8 @@ packages=(
 	libboost-dev libfmt-dev libcli11-dev nlohmann-json3-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	python3 util-linux procps
+	# the man page (made at build time from the help); the .deb (cpack, dpkg-shlibdeps)
+	help2man man-db dpkg-dev
 	# the demo: iris.csv ships in python3-sklearn (not -lib); the plot
 	python3-sklearn gnuplot-nox
 	# the Python agent SDK (src/agent/python): its tests, numpy, the sweeps

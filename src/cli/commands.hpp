@@ -11,7 +11,8 @@
 namespace mlc::cli {
 
 struct ServeArgs {
-	std::string root;
+	std::string root;		// "" only with cuse: devices alone
+	bool cuse = false;		// + /dev/mlcore, /dev/mllibdev, /dev/mlloop
 	std::string instance = "default";
 	bool foreground = false;
 	bool allow_other = false;
@@ -22,6 +23,7 @@ struct ServeArgs {
 
 struct RunArgs {
 	std::string instance = "default";
+	bool rm = false;			// remove the instance when CMD exits
 	std::optional<std::string> clock;
 	std::optional<uint64_t> seed;
 	std::vector<std::string> command;	// CMD [ARGS...]
@@ -56,10 +58,16 @@ int conformance(const ConformanceArgs &args);
 int run(const RunArgs &args);
 // Runs the reference agents against a private served instance, plots.
 int demo(const DemoArgs &args);
-int stop(const std::string &root);
+// Stops what serves root (with --cuse, its devices too), or, with root
+// empty, every server of instance.
+int stop(const std::string &root, const std::string &instance = "");
 int status(const std::string &instance);
 int dmesg(const std::string &instance, bool follow, bool raw);
 int reset(const std::string &instance, const std::optional<std::string> &clock);
 int list();
+// `rm NAME...`, `rm --stale` (src/cli/lifecycle.cc).
+int rm(const std::vector<std::string> &names, bool force, bool stale);
+// `run --rm`: runs argv as a child, removes the instance, returns its status.
+int run_then_remove(const std::string &instance, char *const argv[]);
 
 }  // namespace mlc::cli

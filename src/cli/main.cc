@@ -29,6 +29,10 @@ constexpr const char *kFooter =
 	"  cat /tmp/ml/proc/mlcore_result           read the prediction history\n"
 	"  mlcore-emu dmesg                         the kernel log lines\n"
 	"  mlcore-emu stop --root /tmp/ml           unmount\n"
+	"  sudo mlcore-emu serve --cuse --root /run/ml   real /dev/mlcore, /dev/mllibdev,\n"
+	"                                           /dev/mlloop (modprobe cuse first)\n"
+	"  mlcore-emu run --rm -- ./agent           in-process, instance removed after\n"
+	"  mlcore-emu rm --stale                    remove instances nothing uses\n"
 	"\nFILES\n"
 	"  /dev/shm/mlcore-emu.UID.NAME   instance state (mode 0600)\n"
 	"  $MLCORE_EMU_STATE_DIR, else $XDG_RUNTIME_DIR/mlcore-emu, else\n"
@@ -50,9 +54,13 @@ int main(int argc, char **argv)
 	std::string clock_text;
 	uint64_t seed = 0;
 	auto *s = app.add_subcommand("serve", "Mount an instance's files at a root "
-				     "directory with FUSE (returns once it is ready)");
+				     "directory with FUSE, and with --cuse create the "
+				     "real character devices (returns once it is ready)");
 	s->add_option("--root", serve.root, "Mount point (created if missing; must be "
-		      "empty)")->required();
+		      "empty); required unless --cuse");
+	s->add_flag("--cuse", serve.cuse, "Also create the real character devices "
+		    "/dev/mlcore (104:0 where free), /dev/mllibdev and /dev/mlloop "
+		    "with CUSE (root, `modprobe cuse`); proc and sys stay at --root");
 	s->add_option("--instance", serve.instance, "Instance name (created if "
 		      "missing)")->capture_default_str();
 	s->add_flag("--foreground,-f", serve.foreground, "Stay in the foreground "
@@ -66,9 +74,14 @@ int main(int argc, char **argv)
 	s->add_flag("--debug", serve.debug, "Trace every FUSE request on stderr "
 		    "(with --foreground)");
 
-	std::string stop_root;
-	auto *st = app.add_subcommand("stop", "Stop serving a root and unmount it");
-	st->add_option("--root", stop_root, "The mount point given to serve")->required();
+	std::string stop_root, stop_instance;
+	auto *st = app.add_subcommand("stop", "Stop serving a root and unmount it "
+				      "(with the devices serve --cuse made), or stop "
+				      "everything serving an instance");
+	auto *st_root = st->add_option("--root", stop_root, "The mount point given "
+				       "to serve");
+	st->add_option("--instance", stop_instance, "Stop every server of this "
+		       "instance (its mounts and CUSE devices)")->excludes(st_root);
 
 	std::string instance = "default";
 	auto *status = app.add_subcommand("status", "Show an instance's devices, "
@@ -87,8 +100,20 @@ int main(int argc, char **argv)
 	rs->add_option("--instance", instance, "Instance name")->capture_default_str();
 	rs->add_option("--clock", reset_clock, "A new clock: real or fixed:EPOCH");
 
-	auto *ls = app.add_subcommand("list", "List your instances and where they "
-				      "are served");
+	auto *ls = app.add_subcommand("list", "List your instances: size, age, and "
+				      "what is attached (servers, processes)");
+
+	std::vector<std::string> rm_names;
+	bool rm_force = false, rm_stale = false;
+	auto *rmc = app.add_subcommand("rm", "Remove instances (their shared memory "
+				       "and state directory); refuses one that is in "
+				       "use");
+	rmc->add_option("NAME", rm_names, "Instances to remove (with --stale: only "
+			"those matching these shell patterns, e.g. 'ci-*')");
+	rmc->add_flag("--force,-f", rm_force, "Stop the servers of a served instance "
+		      "first, and remove it even while processes have it mapped");
+	rmc->add_flag("--stale", rm_stale, "Remove every instance of yours that no "
+		      "live server or process is attached to");
 
 	cli::RunArgs run;
 	std::string run_clock;
@@ -101,6 +126,8 @@ int main(int argc, char **argv)
 	rn->add_option("--clock", run_clock, "real, or fixed:EPOCH to freeze "
 		       "CLOCK_REALTIME at EPOCH seconds (a new boot of the instance)");
 	rn->add_option("--seed", run_seed, "Seed for the core's random bytes");
+	rn->add_flag("--rm", run.rm, "Remove the instance when CMD exits, whatever "
+		     "its status (unless something else is attached to it)");
 	rn->footer("\nEverything from CMD on (or after --) is CMD's, never parsed here.\n"
 		   "Example: mlcore-emu run -- python3 examples/mlcore_agent.py /");
 
@@ -172,8 +199,18 @@ int main(int argc, char **argv)
 				serve.seed = seed;
 			return cli::serve(serve);
 		}
-		if (*st)
-			return cli::stop(stop_root);
+		if (*st) {
+			if (stop_root.empty() && stop_instance.empty())
+				throw std::runtime_error("stop needs --root DIR or "
+							 "--instance NAME");
+			return cli::stop(stop_root, stop_instance);
+		}
+		if (*rmc) {
+			if (rm_names.empty() && !rm_stale)
+				throw std::runtime_error("rm needs instance names or "
+							 "--stale");
+			return cli::rm(rm_names, rm_force, rm_stale);
+		}
 		if (*status)
 			return cli::status(instance);
 		if (*dm)

@@ -112,6 +112,8 @@ int run(const RunArgs &args)
 	for (const auto &a : args.command)
 		argv.push_back(const_cast<char *>(a.c_str()));
 	argv.push_back(nullptr);
+	if (args.rm)	// a child, then the removal (lifecycle.cc)
+		return run_then_remove(args.instance, argv.data());
 	execvp(argv[0], argv.data());
 	int err = errno;
 	fmt::print(stderr, "mlcore-emu: cannot run {}: {}\n", args.command[0],
