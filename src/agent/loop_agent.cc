@@ -113,6 +113,13 @@ void TreeLearner::learn(const DatasetRecord &d)
 namespace {
 
 constexpr int kLevels = 10;	// windows 0, 1, 2, 4, ..., 256
+constexpr unsigned kBlendSteps = 4;	// blends at 1/4, 2/4, 3/4
+// Features the tree splits on: seq_permille, mean_run_x100,
+// distinct_permille.  Not default_window: DATASET has the default's window
+// at the end of the epoch, the kernel its window at the miss, which in a
+// mixed phase falls back to 4 at every run: a split on it learnt from the
+// datasets does not apply online.
+constexpr int kTreeFeatures = 3;
 
 using Counts = std::array<unsigned, kLevels>;
 
@@ -156,7 +163,7 @@ struct TreeBuilder {
 		double best_score = parent - 1e-9;
 		if (depth < max_depth && n >= 2 * min_leaf && parent > 0.0 &&
 		    tree.nodes.size() + 2 <= ML_LOOP_POLICY_MAX_NODES) {
-			for (int f = 0; f < 4; f++) {
+			for (int f = 0; f < kTreeFeatures; f++) {
 				std::vector<size_t> order = idx;
 				std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
 					return ex[a].x[f] < ex[b].x[f];
@@ -204,13 +211,71 @@ std::optional<PolicyTree> TreeLearner::train() const
 		return std::nullopt;
 	unsigned depth = std::clamp(max_depth_, 1u, unsigned(ML_LOOP_POLICY_MAX_DEPTH));
 	// 2^depth - 1 nodes must fit in 255.
-	depth = std::min(depth, 8u);
-	TreeBuilder b{ex_, depth, std::max(min_leaf_, 1u), {}};
-	std::vector<size_t> idx(ex_.size());
-	for (size_t i = 0; i < idx.size(); i++)
-		idx[i] = i;
-	b.build(std::move(idx), 1);
-	return std::move(b.tree);
+	depth = std::min(depth, 6u);	// 1 + 2 * 63 nodes
+	// The kernel's features slide over the last 512 accesses: at a phase
+	// change they read a blend of the epoch before and the epoch under way,
+	// while the accesses served are the new epoch's.  So the training set
+	// also has, for consecutive epochs A, B of different best windows, the
+	// blends (1 - f) A + f B (continued accesses and runs add up; distinct
+	// pages approximately) labelled with B's window: the tree learns to
+	// switch early instead of at the middle of the gap.
+	std::vector<Example> all = ex_;
+	for (size_t i = 0; i + 1 < ex_.size(); i++) {
+		const Example &a = ex_[i], &b = ex_[i + 1];
+		if (a.level == b.level)
+			continue;
+		for (unsigned k = 1; k < kBlendSteps; k++) {
+			double f = double(k) / kBlendSteps;
+			auto runs = [](const Example &e) {
+				return 512.0 * 100.0 / std::max<double>(e.x[1], 100.0);
+			};
+			double cont = (1 - f) * a.x[0] + f * b.x[0];	// permille
+			double r = (1 - f) * runs(a) + f * runs(b);
+			Example m;
+			m.x[0] = static_cast<uint32_t>(cont);
+			m.x[1] = static_cast<uint32_t>(512.0 * 100.0 / std::max(r, 1.0));
+			m.x[2] = static_cast<uint32_t>((1 - f) * a.x[2] + f * b.x[2]);
+			m.x[3] = b.x[3];
+			m.level = b.level;
+			all.push_back(m);
+		}
+	}
+	// Two trees under a root split on run_length, the one feature that
+	// reacts at once: a miss that continues a run (run_length > 1) is not
+	// a random access whatever the window says, so that branch's tree
+	// learns only from the epochs (and blends) where readahead paid.
+	std::vector<Example> seq;
+	for (const auto &e : all)
+		if (e.level > 0)
+			seq.push_back(e);
+	auto grow = [&](const std::vector<Example> &set) {
+		TreeBuilder b{set, depth, std::max(min_leaf_, 1u), {}};
+		std::vector<size_t> idx(set.size());
+		for (size_t i = 0; i < idx.size(); i++)
+			idx[i] = i;
+		b.build(std::move(idx), 1);
+		return std::move(b.tree);
+	};
+	PolicyTree fresh = grow(all);
+	if (seq.empty())
+		return fresh;
+	PolicyTree cont = grow(seq);
+	PolicyTree t;
+	t.nodes.push_back({ML_LOOP_F_RUN_LENGTH, 1, 1,
+			   static_cast<uint16_t>(1 + fresh.nodes.size())});
+	auto append = [&](const PolicyTree &sub) {
+		const auto base = static_cast<uint16_t>(t.nodes.size());
+		for (auto n : sub.nodes) {
+			if (n.feature != ML_LOOP_POLICY_LEAF) {
+				n.left = static_cast<uint16_t>(n.left + base);
+				n.right = static_cast<uint16_t>(n.right + base);
+			}
+			t.nodes.push_back(n);
+		}
+	};
+	append(fresh);
+	append(cont);
+	return t;
 }
 
 PolicyTree bad_policy(const PolicyTree &good)

@@ -50,14 +50,17 @@ private:
 	std::vector<EpochExample> ex_;
 };
 
-// The policy learner: a CART classification tree (Gini impurity) from the
-// DATASET features (seq_permille, mean_run_x100, distinct_permille,
-// default_window, as the kernel's features of the same names over its
-// sliding window) to the hindsight-best window's level, with integer
-// thresholds halfway between neighbouring values and the majority level of
-// a leaf (the smaller on a tie) as its window.  Trained afresh on the last
-// `memory` epochs; depth at most max_depth (<= 16), so at most 2^depth - 1
-// nodes (<= 255).
+// The policy learner (docs/closed-loop.md, "The policy agent"): CART
+// classification trees (Gini impurity) from the DATASET features
+// seq_permille, mean_run_x100 and distinct_permille (the kernel keeps the
+// same over its sliding window) to the hindsight-best window's level, with
+// integer thresholds halfway between neighbouring values and the majority
+// level of a leaf (the smaller on a tie) as its window.  The training set
+// is the last `memory` epochs plus blends of consecutive epochs (what the
+// sliding window reads at a phase change); the policy is a root split on
+// run_length (<= 1: a tree over all examples; > 1, a continuing miss: a
+// tree over the examples whose best window was not 0).  Depth at most
+// 1 + min(max_depth, 6), at most 127 nodes.
 class TreeLearner {
 public:
 	explicit TreeLearner(unsigned max_depth = 5, unsigned min_leaf = 2, size_t memory = 512)
