@@ -408,6 +408,8 @@ LoopReport run_loop_agent(const LoopAgentOptions &opts, LoopPort &loop)
 		}
 		row.cumulative_milli = static_cast<uint32_t>(
 			rep.sum_actual ? rep.sum_default * 1000 / rep.sum_actual : 1000);
+		row.ceiling_milli = static_cast<uint32_t>(
+			rep.sum_best ? rep.sum_default * 1000 / rep.sum_best : 1000);
 		row.share_milli = static_cast<int32_t>(std::lround(
 			1000.0 * LoopReport::share_of(rep.sum_default, rep.sum_actual, rep.sum_best)));
 		bool show = opts.progress_every <= 1 || row.mode_after != row.mode ||
@@ -438,12 +440,12 @@ LoopReport run_loop_agent(const LoopAgentOptions &opts, LoopPort &loop)
 std::string trace_csv(const LoopReport &rep)
 {
 	std::string out = "epoch,mode,efficiency,ewma,applied,window,best,cost_default,"
-			  "cost_actual,mode_after,cumulative,cost_best,share\n";
+			  "cost_actual,mode_after,cumulative,cost_best,share,ceiling\n";
 	char buf[256];
 	for (const auto &r : rep.rows) {
 		long long w = !r.window ? -1LL : r.policy ? -2LL : (long long)*r.window;
 		int32_t sh = r.share_milli;
-		snprintf(buf, sizeof(buf), "%llu,%u,%s,%s,%u.%03u,%lld,%u,%llu,%llu,%u,%s,%llu,%s%d.%03d\n",
+		snprintf(buf, sizeof(buf), "%llu,%u,%s,%s,%u.%03u,%lld,%u,%llu,%llu,%u,%s,%llu,%s%d.%03d,%s\n",
 			 (unsigned long long)r.epoch, unsigned(r.mode),
 			 milli_text(r.efficiency_milli).c_str(), milli_text(r.ewma_milli).c_str(),
 			 r.applied_permille / 1000, r.applied_permille % 1000,
@@ -451,7 +453,8 @@ std::string trace_csv(const LoopReport &rep)
 			 (unsigned long long)r.cost_default, (unsigned long long)r.cost_actual,
 			 unsigned(r.mode_after), milli_text(r.cumulative_milli).c_str(),
 			 (unsigned long long)r.cost_best, sh < 0 ? "-" : "",
-			 std::abs(sh) / 1000, std::abs(sh) % 1000);
+			 std::abs(sh) / 1000, std::abs(sh) % 1000,
+			 milli_text(r.ceiling_milli).c_str());
 		out += buf;
 	}
 	return out;

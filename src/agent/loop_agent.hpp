@@ -135,6 +135,9 @@ struct LoopTraceRow {
 	// (sum default - sum actual) / (sum default - sum best) so far, in
 	// thousandths (may exceed 1000: a policy adapts inside an epoch).
 	int32_t share_milli = 0;
+	// The ceiling: sum of default costs / sum of best costs so far (what
+	// the hindsight-best fixed window of every epoch would have reached).
+	uint32_t ceiling_milli = 1000;
 	bool next_policy = false;	// the agent wrote a policy for the next epoch
 };
 
@@ -189,8 +192,8 @@ LoopReport run_loop_agent(const LoopAgentOptions &opts);
 LoopReport run_loop_agent(const LoopAgentOptions &opts, LoopPort &port);
 // The trace as CSV: a header line, then one row per epoch:
 // epoch,mode,efficiency,ewma,applied,window,best,cost_default,cost_actual,
-// mode_after,cumulative,cost_best,share
-// (mode as 1..4, efficiency, ewma, cumulative and share as decimals, applied
+// mode_after,cumulative,cost_best,share,ceiling
+// (mode as 1..4, efficiency, ewma, cumulative, share and ceiling as decimals, applied
 // as a fraction, window -1 for none and -2 for a policy).  Same run, same
 // bytes.
 std::string trace_csv(const LoopReport &rep);

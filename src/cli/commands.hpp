@@ -36,6 +36,7 @@ struct DemoArgs {
 	unsigned progress_every = 10;		// loop progress lines
 	bool no_plot = false;
 	std::string door = "auto";		// auto, fuse or preload
+	std::string trace;			// a recorded MLTRACE file, or ""
 };
 
 struct ConformanceArgs {

@@ -122,6 +122,9 @@ int main(int argc, char **argv)
 			"epoch of the loop agents (and every mode change)")
 		->capture_default_str();
 	dmo->add_flag("--no-plot", demo.no_plot, "Do not run gnuplot");
+	dmo->add_option("--trace", demo.trace, "A recorded page-access trace (MLTRACE, "
+			"from `trace record`): the policy agent also runs on it, through "
+			"the loop's `workload` attribute");
 	dmo->add_option("--door", demo.door, "How the agents reach the devices: "
 			"fuse (a private mount), preload (the real paths in-process: "
 			"no root, no /dev/fuse), or auto (fuse when /dev/fuse can be "
