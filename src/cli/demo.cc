@@ -107,7 +107,7 @@ plot 1.0 with lines lc rgb '#555555' dt 2 title 'default algorithm', \
 set ylabel 'share of the gain captured'
 set yrange [-0.2:1.3]
 set offsets 0, 0, 0, 0
-set key bottom right horizontal
+set key top left horizontal
 plot 1.0 with lines lc rgb '#000000' dt 4 title 'the ceiling (above 1: beyond every fixed window)', \
      0.70 with lines lc rgb '#999999' dt 3 title 'target 0.70', \
      '{pol}' using 1:13 with lines lc rgb '#1f5fbf' lw 3 title 'policy agent', \
