@@ -107,8 +107,8 @@ int main(int argc, char **argv)
 	cli::DemoArgs demo;
 	auto *dmo = app.add_subcommand("demo", "Run the whole closed loop in one "
 				       "command: a private seeded instance served with "
-				       "FUSE, the iris agent and the loop agents (good, "
-				       "then bad), a summary and a PNG plot");
+				       "FUSE, the iris agent and the loop agents (policy, "
+				       "window, then a saboteur), a summary and a PNG plot");
 	dmo->add_option("--out", demo.out, "Where to write the PNG")->capture_default_str();
 	dmo->add_option("--epochs", demo.epochs, "Epochs per loop agent")
 		->check(CLI::Range(1, 10000))->capture_default_str();
