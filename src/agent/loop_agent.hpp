@@ -63,7 +63,7 @@ private:
 // 1 + min(max_depth, 6), at most 127 nodes.
 class TreeLearner {
 public:
-	explicit TreeLearner(unsigned max_depth = 5, unsigned min_leaf = 2, size_t memory = 512)
+	explicit TreeLearner(unsigned max_depth = 3, unsigned min_leaf = 2, size_t memory = 512)
 		: max_depth_(max_depth), min_leaf_(min_leaf), memory_(memory)
 	{
 	}
@@ -100,7 +100,7 @@ struct LoopAgentOptions {
 	std::string root = "/";
 	unsigned epochs = 60;
 	LoopAgentKind kind = LoopAgentKind::policy;
-	unsigned max_depth = 5;		// of the policy's tree
+	unsigned max_depth = 3;		// of the policy's trees (measured best)
 	// --bad: a saboteur.  It plays the good agent until the model trusts it
 	// with bad_after_mode (or from the start if bad_from_start), then
 	// recommends deliberately bad windows (or, as a policy agent, the bad
