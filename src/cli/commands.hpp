@@ -39,6 +39,7 @@ struct DemoArgs {
 	bool no_plot = false;
 	std::string door = "auto";		// auto, fuse or preload
 	std::string python = "auto";		// the Python agents: auto, on, off
+	std::string trace;			// a recorded MLTRACE file, or ""
 };
 
 struct ConformanceArgs {

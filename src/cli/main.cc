@@ -134,8 +134,8 @@ int main(int argc, char **argv)
 	cli::DemoArgs demo;
 	auto *dmo = app.add_subcommand("demo", "Run the whole closed loop in one "
 				       "command: a private seeded instance served with "
-				       "FUSE, the iris agent and the loop agents (good, "
-				       "then bad), a summary and a PNG plot");
+				       "FUSE, the iris agent and the loop agents (policy, "
+				       "window, then a saboteur), a summary and a PNG plot");
 	dmo->add_option("--out", demo.out, "Where to write the PNG")->capture_default_str();
 	dmo->add_option("--epochs", demo.epochs, "Epochs per loop agent")
 		->check(CLI::Range(1, 10000))->capture_default_str();
@@ -149,6 +149,9 @@ int main(int argc, char **argv)
 			"epoch of the loop agents (and every mode change)")
 		->capture_default_str();
 	dmo->add_flag("--no-plot", demo.no_plot, "Do not run gnuplot");
+	dmo->add_option("--trace", demo.trace, "A recorded page-access trace (MLTRACE, "
+			"from `trace record`): the policy agent also runs on it, through "
+			"the loop's `workload` attribute");
 	dmo->add_option("--door", demo.door, "How the agents reach the devices: "
 			"fuse (a private mount), preload (the real paths in-process: "
 			"no root, no /dev/fuse), or auto (fuse when /dev/fuse can be "

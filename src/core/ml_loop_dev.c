@@ -121,6 +121,183 @@ static long loop_refuse(struct ml_loop_dev *dev)
 	return -EINVAL;
 }
 
+/* The header of record i; a warning with `what` refused for a bad one. */
+static int loop_check_header(struct mlc_host *host, const char *what,
+			     const struct ml_loop_header *h, uint16_t type,
+			     size_t i)
+{
+	if (h->magic != ML_LOOP_RECORD_MAGIC) {
+		mlc_printk(host, MLC_KERN_WARNING,
+			   LOOP_PFX "%s refused: bad magic 0x%08x (record %zu)\n",
+			   what, (unsigned int)h->magic, i);
+		return -EINVAL;
+	}
+	if (h->type != type) {
+		mlc_printk(host, MLC_KERN_WARNING,
+			   LOOP_PFX "%s refused: bad type %u (record %zu)\n",
+			   what, (unsigned int)h->type, i);
+		return -EINVAL;
+	}
+	if (h->size != ML_LOOP_RECORD_SIZE) {
+		mlc_printk(host, MLC_KERN_WARNING,
+			   LOOP_PFX "%s refused: bad size %u (record %zu)\n",
+			   what, (unsigned int)h->size, i);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+#define POLICY_REFUSED(host, fmt, ...)					\
+	mlc_printk(host, MLC_KERN_WARNING,				\
+		   LOOP_PFX "policy refused: " fmt "\n", ##__VA_ARGS__)
+
+/* One node of record rec, index idx of a tree of nc nodes. */
+static int loop_check_node(struct mlc_host *host,
+			   const struct ml_loop_policy_node *n, uint32_t idx,
+			   uint32_t nc, size_t rec)
+{
+	if (n->reserved) {
+		POLICY_REFUSED(host, "node %u reserved byte %u not 0 (record %zu)",
+			       idx, (unsigned int)n->reserved, rec);
+		return -EINVAL;
+	}
+	if (n->feature == ML_LOOP_POLICY_LEAF) {
+		if (n->value > ML_LOOP_MAX_WINDOW) {
+			POLICY_REFUSED(host, "node %u window %u above %d (record %zu)",
+				       idx, (unsigned int)n->value,
+				       ML_LOOP_MAX_WINDOW, rec);
+			return -EINVAL;
+		}
+		if (n->left || n->right) {
+			POLICY_REFUSED(host, "leaf %u has children %u, %u (record %zu)",
+				       idx, (unsigned int)n->left,
+				       (unsigned int)n->right, rec);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (n->feature >= ML_LOOP_F_COUNT) {
+		POLICY_REFUSED(host, "node %u feature %u unknown (record %zu)",
+			       idx, (unsigned int)n->feature, rec);
+		return -EINVAL;
+	}
+	if (n->left <= idx || n->right <= idx) {
+		POLICY_REFUSED(host, "node %u child %u not after it (record %zu)",
+			       idx, (unsigned int)(n->left <= idx ? n->left : n->right),
+			       rec);
+		return -EINVAL;
+	}
+	if (n->left >= nc || n->right >= nc) {
+		POLICY_REFUSED(host, "node %u child %u beyond node_count %u (record %zu)",
+			       idx, (unsigned int)(n->left >= nc ? n->left : n->right),
+			       nc, rec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The depth of the reachable nodes (children come after their parent). */
+static int loop_check_depth(struct mlc_host *host, const struct ml_loop_tree *t)
+{
+	uint8_t depth[ML_LOOP_POLICY_MAX_NODES];
+	uint32_t i;
+
+	mlc_memset(depth, 0, sizeof(depth));
+	depth[0] = 1;
+	for (i = 0; i < t->node_count; i++) {
+		const struct ml_loop_policy_node *n = &t->nodes[i];
+
+		if (!depth[i] || n->feature == ML_LOOP_POLICY_LEAF)
+			continue;	/* unreachable, or a leaf */
+		if (depth[i] >= ML_LOOP_POLICY_MAX_DEPTH) {
+			POLICY_REFUSED(host, "depth above %d at node %u",
+				       ML_LOOP_POLICY_MAX_DEPTH, i);
+			return -EINVAL;
+		}
+		if (depth[n->left] < depth[i] + 1)
+			depth[n->left] = depth[i] + 1;
+		if (depth[n->right] < depth[i] + 1)
+			depth[n->right] = depth[i] + 1;
+	}
+	return 0;
+}
+
+/* A POLICY write of n records: staged and checked, then in force. */
+static long loop_write_policy(struct ml_loop_dev *dev, struct mlc_host *host,
+			      mlc_uptr src, size_t n)
+{
+	struct ml_loop_tree *t = &dev->policy_stage;
+	struct ml_loop_policy p;
+	uint32_t nc = 0, want, j;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (mlc_copy_from_user(host, &p, src + i * ML_LOOP_RECORD_SIZE,
+				       sizeof(p)))
+			return -EFAULT;
+		if (loop_check_header(host, "policy", &p.hdr,
+				      ML_LOOP_REC_POLICY, i))
+			return loop_refuse(dev);
+		if (i == 0) {
+			nc = p.node_count;
+			if (nc < 1 || nc > ML_LOOP_POLICY_MAX_NODES) {
+				POLICY_REFUSED(host, "node_count %u outside 1..%d (record 0)",
+					       nc, ML_LOOP_POLICY_MAX_NODES);
+				return loop_refuse(dev);
+			}
+			want = (nc + ML_LOOP_POLICY_NODES_PER_REC - 1) /
+			       ML_LOOP_POLICY_NODES_PER_REC;
+			if (n != want) {
+				POLICY_REFUSED(host, "%zu records for %u nodes (%u needed)",
+					       n, nc, want);
+				return loop_refuse(dev);
+			}
+			mlc_memset(t, 0, sizeof(*t));
+			t->node_count = nc;
+		} else if (p.node_count != nc) {
+			POLICY_REFUSED(host, "node_count %u differs from %u (record %zu)",
+				       (unsigned int)p.node_count, nc, i);
+			return loop_refuse(dev);
+		}
+		if (p.first_node != i * ML_LOOP_POLICY_NODES_PER_REC) {
+			POLICY_REFUSED(host, "first_node %u should be %zu (record %zu)",
+				       (unsigned int)p.first_node,
+				       i * ML_LOOP_POLICY_NODES_PER_REC, i);
+			return loop_refuse(dev);
+		}
+		want = nc - p.first_node;
+		if (want > ML_LOOP_POLICY_NODES_PER_REC)
+			want = ML_LOOP_POLICY_NODES_PER_REC;
+		if (p.nodes_here != want) {
+			POLICY_REFUSED(host, "nodes_here %u should be %u (record %zu)",
+				       (unsigned int)p.nodes_here, want, i);
+			return loop_refuse(dev);
+		}
+		if (p.reserved) {
+			POLICY_REFUSED(host, "reserved 0x%04x not 0 (record %zu)",
+				       (unsigned int)p.reserved, i);
+			return loop_refuse(dev);
+		}
+		for (j = 0; j < want; j++) {
+			uint32_t idx = p.first_node + j;
+
+			if (loop_check_node(host, &p.nodes[j], idx, nc, i))
+				return loop_refuse(dev);
+			t->nodes[idx] = p.nodes[j];
+		}
+	}
+	if (loop_check_depth(host, t))
+		return loop_refuse(dev);
+
+	/* The recommendation in force from the next epoch on. */
+	dev->sim.policy = *t;
+	dev->rec_window = ML_LOOP_POLICY_WINDOW;
+	dev->rec_confidence = 0;
+	dev->epochs_since_rec = 0;
+	dev->rec_accepted += n;
+	return (long)(n * ML_LOOP_RECORD_SIZE);
+}
+
 long ml_loop_dev_write(struct ml_loop_dev *dev, struct mlc_host *host,
 		       mlc_uptr src, size_t count)
 {
@@ -143,24 +320,13 @@ long ml_loop_dev_write(struct ml_loop_dev *dev, struct mlc_host *host,
 		if (mlc_copy_from_user(host, &r, src + i * ML_LOOP_RECORD_SIZE,
 				       sizeof(r)))
 			return -EFAULT;
-		if (r.hdr.magic != ML_LOOP_RECORD_MAGIC) {
-			mlc_printk(host, MLC_KERN_WARNING,
-				   LOOP_PFX "recommendation refused: bad magic 0x%08x (record %zu)\n",
-				   (unsigned int)r.hdr.magic, i);
+		/* A write that starts with a POLICY record is one policy. */
+		if (i == 0 && r.hdr.magic == ML_LOOP_RECORD_MAGIC &&
+		    r.hdr.type == ML_LOOP_REC_POLICY)
+			return loop_write_policy(dev, host, src, n);
+		if (loop_check_header(host, "recommendation", &r.hdr,
+				      ML_LOOP_REC_RECOMMENDATION, i))
 			return loop_refuse(dev);
-		}
-		if (r.hdr.type != ML_LOOP_REC_RECOMMENDATION) {
-			mlc_printk(host, MLC_KERN_WARNING,
-				   LOOP_PFX "recommendation refused: bad type %u (record %zu)\n",
-				   (unsigned int)r.hdr.type, i);
-			return loop_refuse(dev);
-		}
-		if (r.hdr.size != ML_LOOP_RECORD_SIZE) {
-			mlc_printk(host, MLC_KERN_WARNING,
-				   LOOP_PFX "recommendation refused: bad size %u (record %zu)\n",
-				   (unsigned int)r.hdr.size, i);
-			return loop_refuse(dev);
-		}
 		if (r.window > ML_LOOP_MAX_WINDOW) {
 			mlc_printk(host, MLC_KERN_WARNING,
 				   LOOP_PFX "recommendation refused: window %u above %d (record %zu)\n",
@@ -343,6 +509,7 @@ static void loop_epoch(struct ml_loop_dev *dev, struct mlc_host *host)
 	dev->cost_default += ep.cost_default;
 	dev->cost_recommended += ep.cost_recommended;
 	dev->cost_actual += ep.cost_actual;
+	dev->cost_best += ep.cost_best;
 	dev->guard_trips += ep.guard_tripped;
 
 	mlc_memset(&ds, 0, sizeof(ds));
@@ -365,7 +532,9 @@ static void loop_epoch(struct ml_loop_dev *dev, struct mlc_host *host)
 	fb.cost_default = ep.cost_default;
 	fb.cost_recommended = ep.cost_recommended;
 	fb.cost_actual = ep.cost_actual;
-	fb.error = has_rec ? (int32_t)ep.rec_window - (int32_t)ep.best_window : 0;
+	/* A policy has no one window to compare: error 0. */
+	fb.error = has_rec && ep.rec_window != ML_LOOP_POLICY_WINDOW ?
+		   (int32_t)ep.rec_window - (int32_t)ep.best_window : 0;
 	fb.efficiency_milli = eff;
 	loop_push(dev, &fb);
 
@@ -531,6 +700,8 @@ size_t ml_loop_dev_show_stats(const struct ml_loop_dev *dev, char *buf,
 			 (unsigned long long)dev->cost_recommended);
 	mlc_text_printf(&t, "cost_actual: %llu\n",
 			 (unsigned long long)dev->cost_actual);
+	mlc_text_printf(&t, "cost_best: %llu\n",
+			 (unsigned long long)dev->cost_best);
 	mlc_text_printf(&t, "efficiency_total_milli: %u\n", total);
 	mlc_text_printf(&t, "quality_milli: %u\n",
 			 (unsigned int)dev->quality_milli);

@@ -68,7 +68,8 @@ struct ml_loop_dev {
 	struct ml_lib_model model;	/* "ml_readahead": mode and state */
 	struct ml_loop_sim sim;
 
-	/* The recommendation in force (the last valid record written). */
+	/* The recommendation in force (the last valid record written), or
+	 * ML_LOOP_POLICY_WINDOW for the policy in sim.policy. */
 	uint32_t rec_window;		/* ML_LOOP_NO_WINDOW: none */
 	uint32_t rec_confidence;	/* informative */
 	uint32_t epochs_since_rec;	/* epochs finished since the last write */
@@ -86,6 +87,7 @@ struct ml_loop_dev {
 	uint64_t cost_default;
 	uint64_t cost_recommended;	/* over epochs with a rec in force */
 	uint64_t cost_actual;
+	uint64_t cost_best;		/* each epoch's hindsight-best window */
 	uint64_t rec_accepted;		/* records */
 	uint64_t rec_refused;		/* writes */
 	uint64_t mode_changes;
@@ -97,6 +99,9 @@ struct ml_loop_dev {
 	uint32_t q_head;
 	uint32_t q_count;
 	uint8_t queue[ML_LOOP_QUEUE_LEN][ML_LOOP_RECORD_SIZE];
+
+	/* A policy write is checked here before it replaces sim.policy. */
+	struct ml_loop_tree policy_stage;
 };
 
 /* Any rendering of this device fits here. */
@@ -134,7 +139,13 @@ void ml_loop_dev_reset(struct ml_loop_dev *dev, struct mlc_host *host);
 long ml_loop_dev_read(struct ml_loop_dev *dev, struct mlc_host *host,
 		      mlc_uptr dst, size_t count);
 /*
- * write(2) of whole RECOMMENDATION records: a count that is not a multiple
+ * write(2) of whole RECOMMENDATION records, or of one POLICY (the records
+ * of one tree; docs/closed-loop.md, "Policies"), the first record's type
+ * telling which: a policy that breaks a rule is -EINVAL, nothing changes,
+ * refused += 1 and a warning `ml_loop: policy refused: ...`; a valid one
+ * is the recommendation in force from the next epoch (rec_window
+ * ML_LOOP_POLICY_WINDOW), accepted += records.
+ * For RECOMMENDATION records: a count that is not a multiple
  * of 64, a wrong magic, type or size, or a window above ML_LOOP_MAX_WINDOW
  * in any record: -EINVAL, the recommendation unchanged, refused += 1 and a
  * warning `ml_loop: recommendation refused: ...`.  -EFAULT when the
