@@ -116,6 +116,10 @@ run guest-cuse --dev-root / --loop-dev-root / --proc-root /emu \
 	--log /emu/var/log/mlcore.log --kmsg /emu/dev/kmsg
 mlc-conformance probe --profile "$PROFILES" --dev-root / --loop-dev-root / --proc-root /emu \
 	--log /emu/var/log/mlcore.log --kmsg /emu/dev/kmsg > /tmp/guest-cuse.probe 2>&1
+# The FUSE door on this kernel at the same edges (informational: the FUSE
+# layer, not the door, decides what a partial GET_RESULT copies).
+mlc-conformance probe --profile "$PROFILES" --root /emu --log /emu/var/log/mlcore.log \
+	--kmsg /emu/dev/kmsg > /tmp/guest-fuse.probe 2>&1
 if has mlcore; then
 	mlc-conformance bench --dev /dev/mlcore --iters "$BENCH_CUSE" --label cuse \
 		>> /tmp/bench.txt 2>&1 || status "FAIL bench cuse"

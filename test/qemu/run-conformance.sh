@@ -297,6 +297,11 @@ if [ -s "$work/traces/kernel.probe" ] && [ -s "$work/traces/guest-cuse.probe" ] 
 	fi
 fi
 
+if [ -s "$work/traces/guest-fuse.probe" ] && [ "$quiet" != 1 ]; then
+	echo "run-conformance: the guest kernel's FUSE layer at a page edge ($(grep -c . "$work/traces/guest-fuse.probe") probe lines, guest-fuse.probe):"
+	grep 'page edge' "$work/traces/guest-fuse.probe" | sed 's/^/  /' || true
+fi
+
 echo "run-conformance: benchmark (per ioctl, guest under TCG; host for reference):"
 cat "$work/traces/bench.txt" "$work/host-bench.txt" | sed 's/^/  /'
 echo "run-conformance: host trace $host_s s, VM $vm_s s, total $(elapsed) s; traces in $work/traces"

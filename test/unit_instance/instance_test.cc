@@ -357,6 +357,17 @@ TEST_F(SegmentTrustTest, PlantedIndicesAreRefusedNamingTheField)
 		{"mlloop.sim.wl.cur", [](mlc::DeviceState &d) { d.mlloop.sim.wl.cur = 3; }},
 		{"mlloop.sim.ra.next", [](mlc::DeviceState &d) { d.mlloop.sim.act.next = 8; }},
 		{"klog.records.len", [](mlc::DeviceState &d) { d.klog.records[5].len = 237; }},
+		{"mlloop.policy.node_count", [](mlc::DeviceState &d) {
+			 d.mlloop.sim.policy.node_count = 256;
+		 }},
+		{"mlloop.policy.node_count", [](mlc::DeviceState &d) {
+			 d.mlloop.policy_stage.node_count = 100000;
+		 }},
+		{"mlloop.sim.feat.head", [](mlc::DeviceState &d) { d.mlloop.sim.feat.head = 512; }},
+		{"mlloop.sim.feat.key", [](mlc::DeviceState &d) {
+			 for (auto &k : d.mlloop.sim.feat.key)
+				 k = 7;
+		 }},
 	};
 	for (const Case &c : cases) {
 		mlc::Instance::remove(name_);
