@@ -223,6 +223,44 @@ void ml_loop_workload_epoch(struct ml_loop_workload *wl, uint32_t *trace,
 	wl->phase_left--;
 }
 
+/* --- workload traces ---------------------------------------------------- */
+
+void ml_loop_replay_accesses(uint32_t *run, uint32_t *off,
+			     const struct ml_loop_trace_run *runs,
+			     uint32_t run_count, uint32_t *trace, uint32_t n)
+{
+	uint32_t r = *run, o = *off, i;
+
+	if (r >= run_count)
+		r = 0, o = 0;
+	for (i = 0; i < n; i++) {
+		trace[i] = runs[r].first_page + o;
+		/* Valid runs have 1..65535 pages: one step per access. */
+		if (++o >= runs[r].pages) {
+			o = 0;
+			if (++r == run_count)
+				r = 0;
+		}
+	}
+	*run = r;
+	*off = o;
+}
+
+void ml_loop_sim_rewind(struct ml_loop_sim *sim)
+{
+	sim->wl.replay_run = 0;
+	sim->wl.replay_off = 0;
+}
+
+void ml_loop_sim_replay(struct ml_loop_sim *sim,
+			const struct ml_loop_trace_run *runs,
+			uint32_t run_count)
+{
+	ml_loop_replay_accesses(&sim->wl.replay_run, &sim->wl.replay_off, runs,
+				run_count, sim->trace, ML_LOOP_EPOCH_ACCESSES);
+	sim->wl.replay_given = 1;
+}
+
 /* --- the simulation ----------------------------------------------------- */
 
 void ml_loop_sim_init(struct ml_loop_sim *sim, uint64_t seed)
@@ -273,8 +311,15 @@ void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 	out->mode = mode;
 	out->rec_window = rec_window;
 
-	ml_loop_workload_epoch(&sim->wl, sim->trace, ML_LOOP_EPOCH_ACCESSES);
-	out->phase = sim->wl.phase;
+	if (sim->wl.replay_given) {
+		/* A trace's accesses, already in sim->trace. */
+		sim->wl.replay_given = 0;
+		out->phase = ML_LOOP_PHASE_TRACE;
+	} else {
+		ml_loop_workload_epoch(&sim->wl, sim->trace,
+				       ML_LOOP_EPOCH_ACCESSES);
+		out->phase = sim->wl.phase;
+	}
 
 	/*
 	 * Every shadow starts the epoch where the subsystem really is (its
