@@ -96,6 +96,8 @@ int serve(const ServeArgs &args)
 	const std::string root = absolute_root(args.root);
 
 	auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+	if (!args.loop_workload.empty())
+		load_loop_workload(*inst, args.loop_workload);
 	FuseDoor door(*inst, FileTable::standard(),
 		      {args.allow_other, args.debug});
 
