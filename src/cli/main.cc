@@ -28,7 +28,7 @@ constexpr const char *kFooter =
 	"  python3 agent.py /tmp/ml/dev/mlcore      use it like the real device\n"
 	"  cat /tmp/ml/proc/mlcore_result           read the prediction history\n"
 	"  mlcore-emu dmesg                         the kernel log lines\n"
-	"  mlcore-emu trace record --out t.mlt -- tar -cf /dev/null src\n"
+	"  mlcore-emu trace record --out t.mlt -- tar -cf /tmp/src.tar src\n"
 	"                                           a real workload for the loop\n"
 	"  mlcore-emu stop --root /tmp/ml           unmount\n"
 	"\nFILES\n"
