@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -26,7 +27,6 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "emulator/instance.hpp"
 #include "tools/trace/trace_event.h"
 
 extern "C" {

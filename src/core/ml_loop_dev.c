@@ -495,7 +495,8 @@ static void loop_epoch(struct ml_loop_dev *dev, struct mlc_host *host)
 
 	if (dev->workload.active)
 		ml_loop_sim_replay(&dev->sim, dev->workload.runs,
-				   dev->workload.run_count);
+				   dev->workload.run_count,
+				   dev->workload.file_pages);
 	ml_loop_sim_epoch(&dev->sim, dev->model.mode, dev->rec_window, &ep);
 	eff = ml_loop_ratio_milli(ep.cost_default, ep.cost_actual);
 	if (has_rec)

@@ -90,6 +90,8 @@ struct ml_loop_ra {
 	uint64_t cost;		/* this epoch, in cost units */
 	uint32_t misses;	/* this epoch */
 	uint32_t pages;		/* pages read this epoch */
+	uint32_t file_pages;	/* where readahead stops: the file's end */
+	uint32_t reserved;
 };
 
 struct ml_loop_stream {
@@ -112,6 +114,7 @@ struct ml_loop_workload {
 	uint32_t replay_run;	/* the run the next access is in */
 	uint32_t replay_off;	/* pages of it already replayed */
 	uint32_t replay_given;	/* 1: sim->trace holds the next epoch */
+	uint32_t replay_pages;	/* the replayed trace's file_pages */
 };
 
 /* What one epoch did (the records are built from it). */
@@ -171,7 +174,8 @@ uint32_t ml_loop_default_next_window(uint32_t cur, bool continues);
 
 /*
  * A cold policy: empty cache, zero counters; window is the default's
- * starting window state (ML_LOOP_DEFAULT_MIN_WINDOW) for the default.
+ * starting window state (ML_LOOP_DEFAULT_MIN_WINDOW) for the default; the
+ * file is ML_LOOP_FILE_PAGES long.
  */
 void ml_loop_ra_init(struct ml_loop_ra *ra);
 /* Zero this epoch's counters (the cache is kept). */
@@ -180,7 +184,8 @@ void ml_loop_ra_new_epoch(struct ml_loop_ra *ra);
 bool ml_loop_ra_hit(const struct ml_loop_ra *ra, uint32_t page);
 /*
  * A miss at page: read page and the `window` pages after it (cut at the
- * end of the file) into a new range, replacing the oldest; charge it.
+ * end of the file, ra->file_pages) into a new range, replacing the oldest;
+ * charge it.
  */
 void ml_loop_ra_read(struct ml_loop_ra *ra, uint32_t page, uint32_t window);
 /*
@@ -241,11 +246,13 @@ void ml_loop_replay_accesses(uint32_t *run, uint32_t *off,
 void ml_loop_sim_rewind(struct ml_loop_sim *sim);
 /*
  * The next epoch's accesses come from the trace's runs at the replay
- * cursor instead of the generator: call just before ml_loop_sim_epoch().
+ * cursor instead of the generator, and readahead stops at the trace's
+ * file_pages instead of ML_LOOP_FILE_PAGES: call just before
+ * ml_loop_sim_epoch().
  */
 void ml_loop_sim_replay(struct ml_loop_sim *sim,
 			const struct ml_loop_trace_run *runs,
-			uint32_t run_count);
+			uint32_t run_count, uint32_t file_pages);
 
 /*
  * One epoch: ML_LOOP_EPOCH_ACCESSES accesses served with the subsystem in

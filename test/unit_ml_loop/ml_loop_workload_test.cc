@@ -438,3 +438,19 @@ TEST(WorkloadDevice, ThroughTheEmulatorsDevice)
 	dev->reload();
 	EXPECT_EQ(dev->mlloop_snapshot().workload.active, 0u);
 }
+
+TEST_F(Workload, ReadaheadStopsAtTheTracesFileEnd)
+{
+	auto b = trace_bytes(10, {{0, 10}});
+	ASSERT_EQ(chunk(b, 0, b.size()), 40);
+	rig->start();
+	steps(1);
+	// Window 256 from page 0 reads the file's 10 pages, once: one miss.
+	EXPECT_EQ(dev().sim.cand[ML_LOOP_NR_CANDIDATES - 1].cost, ml_loop_miss_cost(10));
+	EXPECT_EQ(dev().sim.cand[ML_LOOP_NR_CANDIDATES - 1].misses, 1u);
+	EXPECT_EQ(dev().sim.act.file_pages, 10u);
+	// The generator's file again after `synthetic`.
+	ASSERT_EQ(text("synthetic"), 9);
+	steps(1);
+	EXPECT_EQ(dev().sim.act.file_pages, ML_LOOP_FILE_PAGES);
+}
