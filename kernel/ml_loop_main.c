@@ -10,7 +10,9 @@
  *   - the class ml_lib_loop and its device mlloop (the driver core gives it
  *     its `dev` attribute);
  *   - the model ml_readahead under the device, with the write-only
- *     `control` (0220) and the read-only mode, state, efficiency and stats.
+ *     `control` (0220), the write-only binary attribute `workload` (0200,
+ *     a trace: docs/closed-loop.md) and the read-only mode, state,
+ *     efficiency and stats.
  *
  * The simulation's seed: 8 random bytes at load, as in the emulator, or the
  * module parameter `seed` (non-zero) as the simulation's seed itself, so a
@@ -141,6 +143,31 @@ static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute control_attr =
 	__ATTR(control, ML_LIB_MODEL_CONTROL_MODE, NULL, control_store);
 
+/* `workload`: a binary attribute, so the trace's bytes arrive unchanged
+ * (no NUL added) with their offset, in chunks of at most a page. */
+static ssize_t workload_write(struct file *filp, struct kobject *kobj,
+			      struct bin_attribute *attr, char *buf,
+			      loff_t off, size_t count)
+{
+	long ret;
+
+	mutex_lock(&loop_lock);
+	ret = ml_loop_dev_workload_write(loop, NULL, buf, count, off);
+	mutex_unlock(&loop_lock);
+	return ret;
+}
+
+static struct bin_attribute workload_attr = {
+	.attr	= { .name = "workload", .mode = ML_LOOP_WORKLOAD_ATTR_MODE },
+	.size	= 0,	/* no limit: the core checks the trace */
+	.write	= workload_write,
+};
+
+static struct bin_attribute *loop_model_bin_attrs[] = {
+	&workload_attr,
+	NULL,
+};
+
 static struct attribute *loop_model_attrs[] = {
 	&control_attr.attr,
 	&mode_attr.attr,
@@ -152,6 +179,7 @@ static struct attribute *loop_model_attrs[] = {
 
 static const struct attribute_group loop_model_group = {
 	.attrs = loop_model_attrs,
+	.bin_attrs = loop_model_bin_attrs,
 };
 
 /* --- load and unload ------------------------------------------------------- */

@@ -21,6 +21,8 @@ packages=(
 	# the conformance suite: kernel modules built from src/core, booted in QEMU
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
 	xz-utils zstd kmod
+	# workload traces (test_16): real programs recorded, a static one refused
+	tar grep libc6-dev strace file
 )
 
 if [ "${MLC_SKIP_APT:-0}" != 1 ]; then

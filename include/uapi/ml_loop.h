@@ -137,6 +137,50 @@ struct ml_loop_policy {			/* 64 bytes */
 #define ML_LOOP_COST_MISS	20
 #define ML_LOOP_COST_PAGE	1
 
+/*
+ * Workload traces (docs/closed-loop.md, "Workload traces"): a page-access
+ * trace file, "MLTRACE" version 1, written by `mlcore-emu trace record` and
+ * accepted by ml_readahead's write-only binary attribute `workload`.
+ * A header, then run_count runs; a run is `pages` consecutive page
+ * accesses first_page, first_page + 1, ...  The replay expands the runs
+ * into accesses, 512 per epoch, wrapping to the first run at the end;
+ * `reset` restarts it at run 0.
+ */
+#define ML_LOOP_TRACE_MAGIC	0x3143524d	/* "MRC1" */
+#define ML_LOOP_TRACE_VERSION	1
+#define ML_LOOP_TRACE_MAX_RUNS	65536
+#define ML_LOOP_TRACE_MAX_FILE_PAGES	(1u << 20)
+#define ML_LOOP_TRACE_MAX_RUN_PAGES	65535
+/* The recorder aligns each file's extent to this many pages. */
+#define ML_LOOP_TRACE_EXTENT_ALIGN	256
+/* The kernel hands bin-attribute writes over in chunks of at most this. */
+#define ML_LOOP_TRACE_CHUNK	4096
+/* The text that returns the loop to its built-in generator. */
+#define ML_LOOP_WORKLOAD_SYNTHETIC	"synthetic"
+
+struct ml_loop_trace_header {
+	__u32 magic;		/* ML_LOOP_TRACE_MAGIC */
+	__u16 version;		/* ML_LOOP_TRACE_VERSION */
+	__u16 header_size;	/* 32 */
+	__u32 file_pages;	/* size of the simulated file, 1..2^20 pages */
+	__u32 run_count;	/* runs that follow, 1..65536 */
+	__u64 total_bytes;	/* 32 + 8 * run_count */
+	__u32 reserved[2];	/* 0 */
+};
+
+struct ml_loop_trace_run {
+	__u32 first_page;	/* < file_pages */
+	__u32 pages;		/* 1..65535, first_page + pages <= file_pages */
+};
+
+MLC_ABI_ASSERT(sizeof(struct ml_loop_trace_header) == 32, "trace header");
+MLC_ABI_ASSERT(sizeof(struct ml_loop_trace_run) == 8, "trace run");
+
+/* The largest valid trace: 32 + 8 * 65536 bytes. */
+#define ML_LOOP_TRACE_MAX_BYTES	(sizeof(struct ml_loop_trace_header) + \
+				 ML_LOOP_TRACE_MAX_RUNS * \
+				 sizeof(struct ml_loop_trace_run))
+
 /* ioctls on /dev/mlloop (type 'L'). */
 #define ML_LOOP_IOC_MAGIC	'L'
 /* Number of records waiting to be read. */

@@ -4,11 +4,34 @@
 // reports failures as one line on stderr, with the fix where there is one.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+struct mlcore_trace_event;
+
 namespace mlc::cli {
+
+// A failure of `trace`: main prints it as "mlcore-emu trace: WHAT".
+class TraceError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+struct TraceRecordArgs {
+	std::string out;			// the trace file to write
+	std::vector<std::string> command;	// CMD [ARGS...]
+};
+
+// `mlcore-emu trace --help`'s manual text.
+extern const char *const kTraceFooter;
+
+// What events_to_trace() made.
+struct TraceSummary {
+	uint64_t reads = 0, files = 0, runs = 0, file_pages = 0, bytes = 0;
+};
 
 struct ServeArgs {
 	std::string root;		// "" only with cuse: devices alone
@@ -19,6 +42,7 @@ struct ServeArgs {
 	bool debug = false;
 	std::optional<std::string> clock;
 	std::optional<uint64_t> seed;
+	std::string loop_workload;	// a trace for ml_readahead's workload
 };
 
 struct RunArgs {
@@ -26,6 +50,7 @@ struct RunArgs {
 	bool rm = false;			// remove the instance when CMD exits
 	std::optional<std::string> clock;
 	std::optional<uint64_t> seed;
+	std::string loop_workload;	// a trace for ml_readahead's workload
 	std::vector<std::string> command;	// CMD [ARGS...]
 };
 
@@ -70,5 +95,12 @@ int list();
 int rm(const std::vector<std::string> &names, bool force, bool stale);
 // `run --rm`: runs argv as a child, removes the instance, returns its status.
 int run_then_remove(const std::string &instance, char *const argv[]);
+// `trace record`: runs CMD under the recorder, writes the trace; CMD's
+// exit status.
+int trace_record(const TraceRecordArgs &args);
+// The recorder's events as a workload trace (docs/closed-loop.md); throws
+// TraceError when they make no valid trace.
+TraceSummary events_to_trace(const std::vector<mlcore_trace_event> &events,
+			     std::vector<uint8_t> *out);
 
 }  // namespace mlc::cli

@@ -28,6 +28,8 @@ constexpr const char *kFooter =
 	"  python3 agent.py /tmp/ml/dev/mlcore      use it like the real device\n"
 	"  cat /tmp/ml/proc/mlcore_result           read the prediction history\n"
 	"  mlcore-emu dmesg                         the kernel log lines\n"
+	"  mlcore-emu trace record --out t.mlt -- tar -cf /tmp/src.tar src\n"
+	"                                           a real workload for the loop\n"
 	"  mlcore-emu stop --root /tmp/ml           unmount\n"
 	"  sudo mlcore-emu serve --cuse --root /run/ml   real /dev/mlcore, /dev/mllibdev,\n"
 	"                                           /dev/mlloop (modprobe cuse first)\n"
@@ -73,6 +75,9 @@ int main(int argc, char **argv)
 		      "(repeatable ml_lib datasets)");
 	s->add_flag("--debug", serve.debug, "Trace every FUSE request on stderr "
 		    "(with --foreground)");
+	s->add_option("--loop-workload", serve.loop_workload, "A workload trace "
+		      "(`mlcore-emu trace record`) for the closed loop, written into "
+		      "ml_readahead's workload attribute before mounting");
 
 	std::string stop_root, stop_instance;
 	auto *st = app.add_subcommand("stop", "Stop serving a root and unmount it "
@@ -128,6 +133,9 @@ int main(int argc, char **argv)
 	rn->add_option("--seed", run_seed, "Seed for the core's random bytes");
 	rn->add_flag("--rm", run.rm, "Remove the instance when CMD exits, whatever "
 		     "its status (unless something else is attached to it)");
+	rn->add_option("--loop-workload", run.loop_workload, "A workload trace "
+		       "(`mlcore-emu trace record`) for the closed loop, written into "
+		       "ml_readahead's workload attribute before CMD starts");
 	rn->footer("\nEverything from CMD on (or after --) is CMD's, never parsed here.\n"
 		   "Example: mlcore-emu run -- python3 examples/mlcore_agent.py /");
 
@@ -177,6 +185,16 @@ int main(int argc, char **argv)
 	cf->add_option("--work", conf.work, "Directory for the VM and the traces");
 	cf->add_option("--source-dir", conf.source_dir, "The mlcore-emu source tree");
 
+	cli::TraceRecordArgs trace_rec;
+	auto *tr = app.add_subcommand("trace", "Record a real program's file reads as "
+				      "a workload trace for the closed loop");
+	tr->require_subcommand(1);
+	tr->footer(cli::kTraceFooter);
+	auto *trr = tr->add_subcommand("record", "Run CMD, recording every file read "
+				       "of it and its children, and write the trace");
+	trr->add_option("--out", trace_rec.out, "The trace file to write")->required();
+	trr->footer(cli::kTraceFooter);
+
 	// `run`: CMD [ARGS...] is split off first, so that none of its
 	// arguments is taken for one of ours.
 	std::vector<char *> args(argv, argv + argc);
@@ -188,7 +206,22 @@ int main(int argc, char **argv)
 				run.command.assign(argv + i + (a == "--"), argv + argc);
 				break;
 			}
-			i += a == "--instance" || a == "--clock" || a == "--seed" ? 2 : 1;
+			i += a == "--instance" || a == "--clock" || a == "--seed" ||
+				     a == "--loop-workload" ? 2 : 1;
+		}
+		args.resize(std::min(i, argc));
+	}
+	// `trace record`: the same for its CMD.
+	if (argc > 2 && std::string_view(argv[1]) == "trace" &&
+	    std::string_view(argv[2]) == "record") {
+		int i = 3;
+		while (i < argc) {
+			std::string_view a = argv[i];
+			if (a == "--" || a[0] != '-') {
+				trace_rec.command.assign(argv + i + (a == "--"), argv + argc);
+				break;
+			}
+			i += a == "--out" ? 2 : 1;
 		}
 		args.resize(std::min(i, argc));
 	}
@@ -228,6 +261,8 @@ int main(int argc, char **argv)
 			return cli::conformance(conf);
 		if (*dmo)
 			return cli::demo(demo);
+		if (*trr)
+			return cli::trace_record(trace_rec);
 		if (*rn) {
 			if (!run_clock.empty())
 				run.clock = run_clock;
@@ -235,6 +270,9 @@ int main(int argc, char **argv)
 				run.seed = run_seed;
 			return cli::run(run);
 		}
+	} catch (const cli::TraceError &e) {
+		fmt::print(stderr, "mlcore-emu trace: {}\n", e.what());
+		return 1;
 	} catch (const std::exception &e) {
 		fmt::print(stderr, "mlcore-emu: {}\n", e.what());
 		return 1;

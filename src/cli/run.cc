@@ -84,6 +84,8 @@ int run(const RunArgs &args)
 	fs::path state_dir;
 	{
 		auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+		if (!args.loop_workload.empty())
+			load_loop_workload(*inst, args.loop_workload);
 		state_dir = inst->state_dir().parent_path();
 	}
 

@@ -135,6 +135,8 @@ int serve(const ServeArgs &args)
 	}
 
 	auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+	if (!args.loop_workload.empty())
+		load_loop_workload(*inst, args.loop_workload);
 	CuseDevices devices;	// stopped again if anything below fails
 	if (args.cuse)
 		devices.start(daemon, args.instance, root, args.debug);

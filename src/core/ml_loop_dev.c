@@ -71,9 +71,12 @@ void ml_loop_dev_reset(struct ml_loop_dev *dev, struct mlc_host *host)
 	struct ml_lib_model model = dev->model;
 	uint64_t seed = dev->sim.seed;
 
-	mlc_memset(dev, 0, sizeof(*dev));
+	/* Everything but the workload, which is last (and large). */
+	mlc_memset(dev, 0, (size_t)((char *)&dev->workload - (char *)dev));
 	dev->model = model;
 	loop_init(dev, seed);
+	dev->workload.staged = 0;
+	dev->workload.stage_total = 0;
 }
 
 /* --- the read queue ----------------------------------------------------- */
@@ -372,6 +375,165 @@ int ml_loop_dev_ioctl_copy(unsigned int cmd, struct mlc_ioctl_copy *copy)
 	}
 }
 
+/* --- the workload ------------------------------------------------------ */
+
+#define WL_HDR	((uint32_t)sizeof(struct ml_loop_trace_header))
+#define WL_RUN	((uint32_t)sizeof(struct ml_loop_trace_run))
+
+/* Discards the staged bytes; -EINVAL (the caller logged why). */
+static long wl_refuse(struct ml_loop_dev *dev)
+{
+	dev->workload.staged = 0;
+	dev->workload.stage_total = 0;
+	return -EINVAL;
+}
+
+#define wl_warn(dev, host, fmt, ...)					\
+	(mlc_printk(host, MLC_KERN_WARNING,				\
+		    LOOP_PFX "workload refused: " fmt "\n", ##__VA_ARGS__), \
+	 wl_refuse(dev))
+
+/* `synthetic` or `synthetic\n`, exactly. */
+static bool wl_is_synthetic(const char *buf, size_t count)
+{
+	static const char word[] = ML_LOOP_WORKLOAD_SYNTHETIC;
+	const size_t n = sizeof(word) - 1;
+	size_t i;
+
+	if (count != n && !(count == n + 1 && buf[n] == '\n'))
+		return false;
+	for (i = 0; i < n; i++)
+		if (buf[i] != word[i])
+			return false;
+	return true;
+}
+
+/* A new trace's header (count >= 32 bytes at offset 0); 0 or -EINVAL. */
+static long wl_check_header(struct ml_loop_dev *dev, struct mlc_host *host,
+			    const struct ml_loop_trace_header *h)
+{
+	if (h->magic != ML_LOOP_TRACE_MAGIC)
+		return wl_warn(dev, host, "bad magic 0x%08x",
+			       (unsigned int)h->magic);
+	if (h->version != ML_LOOP_TRACE_VERSION)
+		return wl_warn(dev, host, "version %u (only %d)",
+			       (unsigned int)h->version, ML_LOOP_TRACE_VERSION);
+	if (h->header_size != WL_HDR)
+		return wl_warn(dev, host, "header size %u (only %u)",
+			       (unsigned int)h->header_size, WL_HDR);
+	if (h->file_pages < 1 || h->file_pages > ML_LOOP_TRACE_MAX_FILE_PAGES)
+		return wl_warn(dev, host, "file_pages %u outside 1..%u",
+			       (unsigned int)h->file_pages,
+			       ML_LOOP_TRACE_MAX_FILE_PAGES);
+	if (h->run_count < 1 || h->run_count > ML_LOOP_TRACE_MAX_RUNS)
+		return wl_warn(dev, host, "run_count %u outside 1..%d",
+			       (unsigned int)h->run_count, ML_LOOP_TRACE_MAX_RUNS);
+	if (h->total_bytes != (uint64_t)WL_HDR + (uint64_t)WL_RUN * h->run_count)
+		return wl_warn(dev, host, "total_bytes %llu is not %u + %u * %u",
+			       (unsigned long long)h->total_bytes, WL_HDR, WL_RUN,
+			       (unsigned int)h->run_count);
+	if (h->reserved[0] || h->reserved[1])
+		return wl_warn(dev, host, "reserved field not 0");
+	return 0;
+}
+
+/* The complete staged trace: every run checked, then put in force. */
+static long wl_install(struct ml_loop_dev *dev, struct mlc_host *host)
+{
+	struct ml_loop_workload_store *w = &dev->workload;
+	struct ml_loop_trace_header h;
+	struct ml_loop_trace_run r;
+	uint32_t i;
+
+	mlc_memcpy(&h, w->stage, sizeof(h));
+	for (i = 0; i < h.run_count; i++) {
+		mlc_memcpy(&r, w->stage + WL_HDR + i * WL_RUN, sizeof(r));
+		if (r.pages < 1 || r.pages > ML_LOOP_TRACE_MAX_RUN_PAGES)
+			return wl_warn(dev, host, "run %u: %u pages outside 1..%d",
+				       (unsigned int)i, (unsigned int)r.pages,
+				       ML_LOOP_TRACE_MAX_RUN_PAGES);
+		if (r.first_page >= h.file_pages ||
+		    r.pages > h.file_pages - r.first_page)
+			return wl_warn(dev, host,
+				       "run %u: pages %u..%llu beyond the file's %u pages",
+				       (unsigned int)i, (unsigned int)r.first_page,
+				       (unsigned long long)r.first_page + r.pages - 1,
+				       (unsigned int)h.file_pages);
+	}
+	mlc_memcpy(w->runs, w->stage + WL_HDR, (size_t)h.run_count * WL_RUN);
+	w->file_pages = h.file_pages;
+	w->run_count = h.run_count;
+	w->active = 1;
+	w->staged = 0;
+	w->stage_total = 0;
+	ml_loop_sim_rewind(&dev->sim);
+	mlc_printk(host, MLC_KERN_INFO,
+		   LOOP_PFX "workload trace of %u runs over %u pages\n",
+		   (unsigned int)h.run_count, (unsigned int)h.file_pages);
+	return 0;
+}
+
+long ml_loop_dev_workload_write(struct ml_loop_dev *dev, struct mlc_host *host,
+				const char *buf, size_t count, int64_t off)
+{
+	struct ml_loop_workload_store *w = &dev->workload;
+
+	/* kernfs hands a bin attribute at most one page per call. */
+	if (count > ML_LOOP_TRACE_CHUNK)
+		count = ML_LOOP_TRACE_CHUNK;
+	if (count == 0)
+		return 0;
+
+	if (off == 0) {
+		w->staged = 0;
+		w->stage_total = 0;
+		if (wl_is_synthetic(buf, count)) {
+			w->active = 0;
+			mlc_printk(host, MLC_KERN_INFO,
+				   LOOP_PFX "workload synthetic\n");
+			return (long)count;
+		}
+		if (count < WL_HDR)
+			return wl_warn(dev, host, "truncated: %zu of %u header bytes",
+				       count, WL_HDR);
+		{
+			struct ml_loop_trace_header h;
+			long err;
+
+			mlc_memcpy(&h, buf, sizeof(h));
+			err = wl_check_header(dev, host, &h);
+			if (err)
+				return err;
+			w->stage_total = (uint32_t)h.total_bytes;
+		}
+	} else if (!w->stage_total || off != (int64_t)w->staged) {
+		return wl_warn(dev, host, "chunk at offset %lld, expected %u",
+			       (long long)off, w->stage_total ? w->staged : 0u);
+	}
+
+	if (count > w->stage_total - w->staged)
+		return wl_warn(dev, host, "chunk of %zu bytes at offset %lld passes total_bytes %u",
+			       count, (long long)off, w->stage_total);
+	mlc_memcpy(w->stage + w->staged, buf, count);
+	w->staged += (uint32_t)count;
+
+	if (w->staged == w->stage_total) {
+		long err = wl_install(dev, host);
+
+		return err ? err : (long)count;
+	}
+	if (count < ML_LOOP_TRACE_CHUNK)
+		return wl_warn(dev, host, "truncated: %u of %u bytes",
+			       w->staged, w->stage_total);
+	return (long)count;
+}
+
+long ml_loop_dev_workload_store(void *priv, struct mlc_host *host,
+				const char *buf, size_t count, int64_t off)
+{
+	return ml_loop_dev_workload_write(priv, host, buf, count, off);
+}
+
 /* --- the mode policy ---------------------------------------------------- */
 
 static const uint32_t loop_promote_milli[ML_LIB_MODE_MAX] = {
@@ -497,6 +659,10 @@ static void loop_epoch(struct ml_loop_dev *dev, struct mlc_host *host)
 	bool has_rec = dev->rec_window != ML_LOOP_NO_WINDOW;
 	uint32_t q = 0, eff;
 
+	if (dev->workload.active)
+		ml_loop_sim_replay(&dev->sim, dev->workload.runs,
+				   dev->workload.run_count,
+				   dev->workload.file_pages);
 	ml_loop_sim_epoch(&dev->sim, dev->model.mode, dev->rec_window, &ep);
 	eff = ml_loop_ratio_milli(ep.cost_default, ep.cost_actual);
 	if (has_rec)

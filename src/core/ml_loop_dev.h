@@ -55,6 +55,25 @@ extern "C" {
 #define ML_LOOP_PROMOTE2_EPOCHS		3
 #define ML_LOOP_PROMOTE3_EPOCHS		4
 
+/* The write-only binary attribute `workload` (docs/closed-loop.md). */
+#define ML_LOOP_WORKLOAD_ATTR_MODE	0200
+
+/*
+ * The workload: a trace in force (else the built-in generator) and the
+ * trace being written through `workload`, chunk by chunk.  Large (about
+ * 1 MiB), so it is the device's last member and `reset` leaves it.
+ */
+struct ml_loop_workload_store {
+	uint32_t active;		/* 1: runs[] is the workload */
+	uint32_t file_pages;		/* of the trace in force */
+	uint32_t run_count;		/* of the trace in force */
+	uint32_t staged;		/* bytes of the trace being written */
+	uint32_t stage_total;		/* its total_bytes; 0: none */
+	uint32_t reserved;
+	struct ml_loop_trace_run runs[ML_LOOP_TRACE_MAX_RUNS];
+	uint8_t stage[ML_LOOP_TRACE_MAX_BYTES];
+};
+
 /* What the policy did at the end of an epoch. */
 enum ml_loop_policy_action {
 	ML_LOOP_HOLD = 0,
@@ -102,6 +121,8 @@ struct ml_loop_dev {
 
 	/* A policy write is checked here before it replaces sim.policy. */
 	struct ml_loop_tree policy_stage;
+	/* Keep last: `reset` clears everything before it. */
+	struct ml_loop_workload_store workload;
 };
 
 /* Any rendering of this device fits here. */
@@ -124,7 +145,9 @@ void ml_loop_dev_unload(struct ml_loop_dev *dev, struct mlc_host *host);
  * The `reset` command: the simulation restarts from the load-time seed
  * (the same trace again), the queue is emptied, the recommendation
  * withdrawn, the mode EMERGENCY, e and the efficiency 1.000, every counter
- * 0.  The model's state and dataset descriptor are kept.
+ * 0.  The model's state and dataset descriptor are kept, and so is a
+ * workload trace in force (its replay restarts at run 0; a trace being
+ * written is discarded).
  */
 void ml_loop_dev_reset(struct ml_loop_dev *dev, struct mlc_host *host);
 
@@ -155,6 +178,25 @@ long ml_loop_dev_read(struct ml_loop_dev *dev, struct mlc_host *host,
  */
 long ml_loop_dev_write(struct ml_loop_dev *dev, struct mlc_host *host,
 		       mlc_uptr src, size_t count);
+/* --- the workload, ml_readahead's `workload` -------------------------- */
+
+/*
+ * A write of count bytes at file offset off to the binary attribute
+ * `workload` (buf is the kernel's copy; docs/closed-loop.md, "The workload
+ * attribute"): at most ML_LOOP_TRACE_CHUNK bytes are taken.  `synthetic`
+ * (and an optional newline) at offset 0 returns to the generator; a chunk
+ * at offset 0 starts a trace, each further one continues it at the staged
+ * length, the one that completes it validates it and puts it in force from
+ * the next epoch.  Returns the bytes taken (0 for 0), or -EINVAL with the
+ * staged bytes discarded, nothing else changed and one warning
+ * `ml_loop: workload refused: ...`.
+ */
+long ml_loop_dev_workload_write(struct ml_loop_dev *dev, struct mlc_host *host,
+				const char *buf, size_t count, int64_t off);
+/* The same as an mlc_sysfs_bin_store_fn (priv is the struct ml_loop_dev). */
+long ml_loop_dev_workload_store(void *priv, struct mlc_host *host,
+				const char *buf, size_t count, int64_t off);
+
 /* ML_LOOP_IOCPENDING (writes the u32 number of waiting records); else
  * -ENOTTY.  -EFAULT when the caller's memory faults. */
 long ml_loop_dev_ioctl(struct ml_loop_dev *dev, struct mlc_host *host,

@@ -54,6 +54,7 @@ void ml_loop_ra_init(struct ml_loop_ra *ra)
 {
 	mlc_memset(ra, 0, sizeof(*ra));
 	ra->window = ML_LOOP_DEFAULT_MIN_WINDOW;
+	ra->file_pages = ML_LOOP_FILE_PAGES;
 }
 
 void ml_loop_ra_new_epoch(struct ml_loop_ra *ra)
@@ -78,11 +79,12 @@ bool ml_loop_ra_hit(const struct ml_loop_ra *ra, uint32_t page)
 
 void ml_loop_ra_read(struct ml_loop_ra *ra, uint32_t page, uint32_t window)
 {
+	uint32_t size = ra->file_pages ? ra->file_pages : ML_LOOP_FILE_PAGES;
 	uint32_t end = page + window + 1;
 	uint32_t pages;
 
-	if (window >= ML_LOOP_FILE_PAGES || end > ML_LOOP_FILE_PAGES)
-		end = ML_LOOP_FILE_PAGES;
+	if (window >= size || end > size)
+		end = size;
 	pages = end - page;
 	ra->start[ra->next] = page;
 	ra->end[ra->next] = end;
@@ -336,6 +338,45 @@ uint32_t ml_loop_tree_eval(const struct ml_loop_tree *t,
 	return ML_LOOP_DEFAULT_MIN_WINDOW;
 }
 
+/* --- workload traces ---------------------------------------------------- */
+
+void ml_loop_replay_accesses(uint32_t *run, uint32_t *off,
+			     const struct ml_loop_trace_run *runs,
+			     uint32_t run_count, uint32_t *trace, uint32_t n)
+{
+	uint32_t r = *run, o = *off, i;
+
+	if (r >= run_count)
+		r = 0, o = 0;
+	for (i = 0; i < n; i++) {
+		trace[i] = runs[r].first_page + o;
+		/* Valid runs have 1..65535 pages: one step per access. */
+		if (++o >= runs[r].pages) {
+			o = 0;
+			if (++r == run_count)
+				r = 0;
+		}
+	}
+	*run = r;
+	*off = o;
+}
+
+void ml_loop_sim_rewind(struct ml_loop_sim *sim)
+{
+	sim->wl.replay_run = 0;
+	sim->wl.replay_off = 0;
+}
+
+void ml_loop_sim_replay(struct ml_loop_sim *sim,
+			const struct ml_loop_trace_run *runs,
+			uint32_t run_count, uint32_t file_pages)
+{
+	sim->wl.replay_pages = file_pages;
+	ml_loop_replay_accesses(&sim->wl.replay_run, &sim->wl.replay_off, runs,
+				run_count, sim->trace, ML_LOOP_EPOCH_ACCESSES);
+	sim->wl.replay_given = 1;
+}
+
 /* --- the simulation ----------------------------------------------------- */
 
 void ml_loop_sim_init(struct ml_loop_sim *sim, uint64_t seed)
@@ -388,8 +429,17 @@ void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 	out->mode = mode;
 	out->rec_window = rec_window;
 
-	ml_loop_workload_epoch(&sim->wl, sim->trace, ML_LOOP_EPOCH_ACCESSES);
-	out->phase = sim->wl.phase;
+	if (sim->wl.replay_given) {
+		/* A trace's accesses, already in sim->trace, over its file. */
+		sim->wl.replay_given = 0;
+		sim->act.file_pages = sim->wl.replay_pages;
+		out->phase = ML_LOOP_PHASE_TRACE;
+	} else {
+		ml_loop_workload_epoch(&sim->wl, sim->trace,
+				       ML_LOOP_EPOCH_ACCESSES);
+		sim->act.file_pages = ML_LOOP_FILE_PAGES;
+		out->phase = sim->wl.phase;
+	}
 
 	/*
 	 * Every shadow starts the epoch where the subsystem really is (its

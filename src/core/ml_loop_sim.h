@@ -87,6 +87,8 @@ enum ml_loop_phase {
 	ML_LOOP_PHASE_MIXED = 2,
 	ML_LOOP_PHASE_MAX
 };
+/* ml_loop_epoch.phase of an epoch replayed from a workload trace. */
+#define ML_LOOP_PHASE_TRACE		ML_LOOP_PHASE_MAX
 
 /* One readahead policy over its own simulated page cache. */
 struct ml_loop_ra {
@@ -97,6 +99,8 @@ struct ml_loop_ra {
 	uint64_t cost;		/* this epoch, in cost units */
 	uint32_t misses;	/* this epoch */
 	uint32_t pages;		/* pages read this epoch */
+	uint32_t file_pages;	/* where readahead stops: the file's end */
+	uint32_t reserved;
 };
 
 struct ml_loop_stream {
@@ -114,6 +118,12 @@ struct ml_loop_workload {
 	struct ml_loop_stream streams[ML_LOOP_MAX_STREAMS];
 	uint32_t last_page;	/* the previous access */
 	uint32_t has_last;
+	/* A workload trace's replay (ml_loop_sim_replay()); the generator's
+	 * own state above is untouched while a trace is replayed. */
+	uint32_t replay_run;	/* the run the next access is in */
+	uint32_t replay_off;	/* pages of it already replayed */
+	uint32_t replay_given;	/* 1: sim->trace holds the next epoch */
+	uint32_t replay_pages;	/* the replayed trace's file_pages */
 };
 
 /*
@@ -200,7 +210,8 @@ uint32_t ml_loop_default_next_window(uint32_t cur, bool continues);
 
 /*
  * A cold policy: empty cache, zero counters; window is the default's
- * starting window state (ML_LOOP_DEFAULT_MIN_WINDOW) for the default.
+ * starting window state (ML_LOOP_DEFAULT_MIN_WINDOW) for the default; the
+ * file is ML_LOOP_FILE_PAGES long.
  */
 void ml_loop_ra_init(struct ml_loop_ra *ra);
 /* Zero this epoch's counters (the cache is kept). */
@@ -209,7 +220,8 @@ void ml_loop_ra_new_epoch(struct ml_loop_ra *ra);
 bool ml_loop_ra_hit(const struct ml_loop_ra *ra, uint32_t page);
 /*
  * A miss at page: read page and the `window` pages after it (cut at the
- * end of the file) into a new range, replacing the oldest; charge it.
+ * end of the file, ra->file_pages) into a new range, replacing the oldest;
+ * charge it.
  */
 void ml_loop_ra_read(struct ml_loop_ra *ra, uint32_t page, uint32_t window);
 /*
@@ -281,11 +293,33 @@ void ml_loop_workload_epoch(struct ml_loop_workload *wl, uint32_t *trace,
 			    uint32_t n);
 
 /*
+ * Workload traces (docs/closed-loop.md, "Replay"): the next n accesses of
+ * the expansion of runs[0..run_count-1] (each valid, run_count >= 1) from
+ * the cursor (*run, *off) into trace, wrapping to run 0 after the last;
+ * O(1) per access.  Advances the cursor.
+ */
+void ml_loop_replay_accesses(uint32_t *run, uint32_t *off,
+			     const struct ml_loop_trace_run *runs,
+			     uint32_t run_count, uint32_t *trace, uint32_t n);
+/* The replay restarts at run 0 (a new trace). */
+void ml_loop_sim_rewind(struct ml_loop_sim *sim);
+/*
+ * The next epoch's accesses come from the trace's runs at the replay
+ * cursor instead of the generator, and readahead stops at the trace's
+ * file_pages instead of ML_LOOP_FILE_PAGES: call just before
+ * ml_loop_sim_epoch().
+ */
+void ml_loop_sim_replay(struct ml_loop_sim *sim,
+			const struct ml_loop_trace_run *runs,
+			uint32_t run_count, uint32_t file_pages);
+
+/*
  * One epoch: ML_LOOP_EPOCH_ACCESSES accesses served with the subsystem in
  * mode and rec_window in force (ML_LOOP_NO_WINDOW: none;
  * ML_LOOP_POLICY_WINDOW: the tree in sim->policy, evaluated at each miss),
  * the default and the recommendation in shadow, every candidate window for
- * the hindsight best.  Fills *out.
+ * the hindsight best.  The accesses are the generator's, or the replayed
+ * trace's after ml_loop_sim_replay().  Fills *out.
  */
 void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 		       uint32_t rec_window, struct ml_loop_epoch *out);

@@ -189,6 +189,15 @@ long Device::mlloop_control_write(mlc_uptr src, size_t count, UserMemory &mem)
 				   ml_loop_dev_control_store, &state_.mlloop);
 }
 
+long Device::mlloop_workload_write(mlc_uptr src, size_t count, int64_t pos,
+				   UserMemory &mem)
+{
+	char chunk[MLC_SYSFS_PAGE_SIZE];
+	Call call(*this, &mem);
+	return mlc_vfs_sysfs_bin_write(call.host(), src, count, pos, chunk,
+				       ml_loop_dev_workload_store, &state_.mlloop);
+}
+
 size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 {
 	RobustLock guard(state_.lock);

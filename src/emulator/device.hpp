@@ -83,6 +83,9 @@ public:
 	long mlloop_write(mlc_uptr src, size_t count, UserMemory &mem);
 	long mlloop_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem);
 	long mlloop_control_write(mlc_uptr src, size_t count, UserMemory &mem);
+	// A write(2) at *pos to ml_readahead's binary attribute `workload`.
+	long mlloop_workload_write(mlc_uptr src, size_t count, int64_t pos,
+				   UserMemory &mem);
 	using MlloopRenderFn = size_t (*)(const ml_loop_dev *, char *, size_t);
 	size_t render_mlloop(MlloopRenderFn render, char *buf, size_t size);
 	ml_loop_dev mlloop_snapshot();

@@ -31,7 +31,7 @@
 namespace mlc {
 
 // Bump whenever InstanceSegment (or anything inside it) changes shape.
-constexpr uint32_t kSegmentLayoutVersion = 4;	// 3: + closed loop (mlloop); 4: + loop v2 policies
+constexpr uint32_t kSegmentLayoutVersion = 5;	// 3: + closed loop (mlloop); 4: + loop v2 policies; 5: + its workload trace
 constexpr uint64_t kSegmentMagic = 0x31554d4545524f43ULL;  // "COREEMU1"
 
 struct InstanceHeader {

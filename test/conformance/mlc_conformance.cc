@@ -394,6 +394,8 @@ const FileSpec kLoopMode = {"loop_mode", LOOP_SYS "mode", Root::Sys, Mask::None,
 const FileSpec kLoopState = {"loop_state", LOOP_SYS "state", Root::Sys, Mask::None, false};
 const FileSpec kLoopEfficiency = {"loop_efficiency", LOOP_SYS "efficiency", Root::Sys, Mask::None, false};
 const FileSpec kLoopStats = {"loop_stats", LOOP_SYS "stats", Root::Sys, Mask::None, false};
+// Write-only binary attribute: a workload trace (docs/closed-loop.md).
+const FileSpec kLoopWorkload = {"loop_workload", LOOP_SYS "workload", Root::Sys, Mask::None, false};
 
 // Files read whole by a snapshot, per profile.
 const FileSpec *const kMlcoreSnapshot[] = {&kMlcoreResult, &kMlcoreTrain};
@@ -1741,6 +1743,80 @@ private:
 		op_write(dev_, i, rec);
 	}
 
+	// A workload trace's bytes (include/uapi/ml_loop.h): runs i of
+	// 1 + i % 7 pages at (i * 37) % 900, in a file of 1000 pages.
+	static std::string loop_trace(uint32_t runs, uint32_t magic = ML_LOOP_TRACE_MAGIC)
+	{
+		struct ml_loop_trace_header h;
+		memset(&h, 0, sizeof(h));
+		h.magic = magic;
+		h.version = ML_LOOP_TRACE_VERSION;
+		h.header_size = sizeof(h);
+		h.file_pages = 1000;
+		h.run_count = runs;
+		h.total_bytes = sizeof(h) + runs * sizeof(struct ml_loop_trace_run);
+		std::string t(reinterpret_cast<const char *>(&h), sizeof(h));
+		for (uint32_t i = 0; i < runs; i++) {
+			struct ml_loop_trace_run r = {(i * 37) % 900, 1 + i % 7};
+			t.append(reinterpret_cast<const char *>(&r), sizeof(r));
+		}
+		return t;
+	}
+
+	// One write-only open of `workload`, the chunks written in order.
+	void loop_workload_write(const std::vector<std::string> &chunks)
+	{
+		int c = op_open(file_, kFileSlots, kLoopWorkload, O_WRONLY);
+		if (c < 0)
+			return;
+		for (const auto &ch : chunks)
+			op_write(file_, c, ch);
+		op_close(file_, c);
+	}
+
+	// The workload attribute: a valid trace in two chunks (a write of more
+	// than a page takes 4096), its replay's records, refusals (each one
+	// warning, nothing changed), `synthetic`; d is an open O_RDWR slot.
+	void loop_workload(int d)
+	{
+		std::string t = loop_trace(700);	// 5632 bytes
+		loop_workload_write({t, t.substr(4096)});
+		loop_control("reset\n");
+		loop_control("start\n");
+		loop_control("step 3\n");
+		op_read(dev_, d, 4096);
+		op_snapshot();
+		std::string bad_version = t;
+		bad_version[4] = 2;
+		loop_workload_write({loop_trace(3, 0x12345678u)});
+		loop_workload_write({bad_version.substr(0, 4096)});
+		loop_workload_write({t.substr(0, 4096), t.substr(4096, 100)});	// truncated
+		loop_workload_write({t.substr(0, 4096), t.substr(0, 4096)});	// passes the end
+		int c = op_open(file_, kFileSlots, kLoopWorkload, O_WRONLY);
+		if (c >= 0) {						// a wrong offset
+			op_write(file_, c, t.substr(0, 4096));
+			op_lseek(file_, c, 8192, SEEK_SET);
+			op_write(file_, c, t.substr(4096));
+			op_close(file_, c);
+		}
+		loop_workload_write({loop_trace(3) + "x"});
+		std::string beyond = loop_trace(2);
+		beyond[32 + 8] = static_cast<char>(0xe7);	// run 1 at page 999, 2 pages
+		beyond[32 + 9] = 0x03;
+		loop_workload_write({beyond});
+		loop_control("step 2\n");
+		op_read(dev_, d, 4096);
+		loop_workload_write({"synthetic\n"});
+		loop_control("reset\n");
+		loop_control("start\n");
+		loop_control("step 2\n");
+		op_read(dev_, d, 4096);
+		c = op_open(file_, kFileSlots, kLoopWorkload, O_RDONLY);	// EACCES
+		if (c >= 0)
+			op_close(file_, c);
+		op_snapshot();
+	}
+
 	void loop_scripted()
 	{
 		op_snapshot();
@@ -1878,6 +1954,7 @@ private:
 					 static_cast<unsigned int>(_IOW('L', 1, uint32_t)),
 					 static_cast<unsigned int>(_IOR('L', 1, uint64_t))})
 			unknown(d, cmd);
+		loop_workload(d);
 		op_close(dev_, r);
 		op_close(dev_, w);
 		op_close(dev_, d);

@@ -157,12 +157,15 @@ class BasicsTest(LoopCase):
                 ("sys/class/ml_lib_loop/mlloop/ml_readahead", 0o40755, 0),
                 ("sys/class/ml_lib_loop/mlloop/ml_readahead/control", 0o100220, 4096),
                 *((f"sys/class/ml_lib_loop/mlloop/ml_readahead/{a}", 0o100444, 4096)
-                  for a in ("mode", "state", "efficiency", "stats"))):
+                  for a in ("mode", "state", "efficiency", "stats")),
+                # A binary attribute of size 0 (test_16_workload_traces).
+                ("sys/class/ml_lib_loop/mlloop/ml_readahead/workload", 0o100200, 0)):
             with self.subTest(path=rel):
                 st = os.stat(os.path.join(self.root, rel))
                 self.assertEqual((st.st_mode, st.st_size), (mode, size))
         self.assertEqual(sorted(os.listdir(self.model)),
-                         ["control", "efficiency", "mode", "state", "stats"])
+                         ["control", "efficiency", "mode", "state", "stats",
+                          "workload"])
         for name in ("mode", "state", "efficiency", "stats"):
             with self.subTest(attr=name):
                 p = self.cat(os.path.join(self.model, name))

@@ -39,7 +39,8 @@ TEST(LoopFiles, TableRows)
 			      Want{kModel + "/mode", S_IFREG | 0444},
 			      Want{kModel + "/state", S_IFREG | 0444},
 			      Want{kModel + "/efficiency", S_IFREG | 0444},
-			      Want{kModel + "/stats", S_IFREG | 0444}}) {
+			      Want{kModel + "/stats", S_IFREG | 0444},
+			      Want{kModel + "/workload", S_IFREG | 0200}}) {
 		auto ino = t.resolve(w.path);
 		ASSERT_TRUE(ino) << w.path;
 		EXPECT_EQ(t.node(*ino)->mode(), w.mode) << w.path;
@@ -50,12 +51,13 @@ TEST(LoopFiles, TableRows)
 	EXPECT_EQ(major(dev->rdev()), 253u);
 	EXPECT_EQ(minor(dev->rdev()), 0u);
 	EXPECT_EQ(t.node(*t.resolve(kModel + "/stats"))->size(), 4096);
+	EXPECT_EQ(t.node(*t.resolve(kModel + "/workload"))->size(), 0);	// bin attr
 
 	std::vector<std::string> names;
 	for (FileTable::Ino ino : t.children(*t.resolve(kModel)))
 		names.emplace_back(t.node(ino)->name());
 	EXPECT_EQ(names, (std::vector<std::string>{"control", "mode", "state", "efficiency",
-						   "stats"}));
+						   "stats", "workload"}));
 }
 
 class LoopDevice : public ::testing::Test {
