@@ -103,6 +103,7 @@ const char *ml_loop_sim_check(const struct ml_loop_sim *sim)
 		CHECK(wl->streams[i].pos < ML_LOOP_FILE_PAGES,
 		      "mlloop.sim.wl.streams.pos");
 	CHECK(wl->last_page < ML_LOOP_FILE_PAGES, "mlloop.sim.wl.last_page");
+	CHECK(wl->replay_pages <= ML_LOOP_FILE_PAGES, "mlloop.sim.wl.replay_pages");
 	for (i = 0; i < ML_LOOP_EPOCH_ACCESSES; i++)
 		CHECK(sim->trace[i] < ML_LOOP_FILE_PAGES, "mlloop.sim.trace");
 	bad = feat_check(&sim->feat);
@@ -119,6 +120,25 @@ const char *ml_loop_sim_check(const struct ml_loop_sim *sim)
 	return bad;
 }
 
+/* The trace in force: its runs are indexed by the replay, its pages read. */
+static const char *workload_check(const struct ml_loop_workload_store *w)
+{
+	unsigned int i;
+
+	CHECK(w->run_count <= ML_LOOP_TRACE_MAX_RUNS, "mlloop.workload.run_count");
+	CHECK(w->file_pages <= ML_LOOP_FILE_PAGES, "mlloop.workload.file_pages");
+	CHECK(w->staged <= ML_LOOP_TRACE_MAX_BYTES &&
+	      w->stage_total <= ML_LOOP_TRACE_MAX_BYTES, "mlloop.workload.staged");
+	if (!w->active)
+		return NULL;
+	CHECK(w->run_count > 0, "mlloop.workload.run_count");
+	for (i = 0; i < w->run_count; i++)
+		CHECK(w->runs[i].pages > 0 && w->runs[i].first_page < w->file_pages &&
+		      w->runs[i].pages <= w->file_pages - w->runs[i].first_page,
+		      "mlloop.workload.runs");
+	return NULL;
+}
+
 const char *ml_loop_dev_check(const struct ml_loop_dev *dev)
 {
 	const char *bad = ml_lib_model_check(&dev->model);
@@ -129,6 +149,8 @@ const char *ml_loop_dev_check(const struct ml_loop_dev *dev)
 	      dev->rec_window == ML_LOOP_NO_WINDOW ||
 	      dev->rec_window == ML_LOOP_POLICY_WINDOW, "mlloop.rec_window");
 	bad = tree_check(&dev->policy_stage);
+	if (!bad)
+		bad = workload_check(&dev->workload);
 	if (bad)
 		return bad;
 	CHECK(dev->q_head < ML_LOOP_QUEUE_LEN, "mlloop.q_head");

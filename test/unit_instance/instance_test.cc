@@ -363,6 +363,15 @@ TEST_F(SegmentTrustTest, PlantedIndicesAreRefusedNamingTheField)
 		{"mlloop.policy.node_count", [](mlc::DeviceState &d) {
 			 d.mlloop.policy_stage.node_count = 100000;
 		 }},
+		{"mlloop.workload.run_count", [](mlc::DeviceState &d) {
+			 d.mlloop.workload.run_count = ML_LOOP_TRACE_MAX_RUNS + 1;
+		 }},
+		{"mlloop.workload.runs", [](mlc::DeviceState &d) {
+			 d.mlloop.workload.active = 1;
+			 d.mlloop.workload.file_pages = 16;
+			 d.mlloop.workload.run_count = 1;
+			 d.mlloop.workload.runs[0] = {15, 2};
+		 }},
 		{"mlloop.sim.feat.head", [](mlc::DeviceState &d) { d.mlloop.sim.feat.head = 512; }},
 		{"mlloop.sim.feat.key", [](mlc::DeviceState &d) {
 			 for (auto &k : d.mlloop.sim.feat.key)
