@@ -75,18 +75,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       "extended parser %d", ext);
 	MLC_FUZZ_CHECK(v1 < 0 || ext == v1, "extension changed a v1 answer");
 
-	// ml_model1's control, through the sysfs write.
+	// ml_model1's control, through the sysfs write (one device per
+	// process, back to its load-time state for every input).
 	{
-		TestHost h(size + 1);
+		static TestHost &h = *new TestHost(16);
+		static ml_lib_test_dev *const dev = [] {
+			auto *d = new ml_lib_test_dev;
+			ml_lib_test_dev_load(d, h.get());
+			return d;
+		}();
+		static const ml_lib_test_dev &loaded = *new ml_lib_test_dev(*dev);
+		*dev = loaded;
+		h.set_user_size(size + 1);
 		if (size)
 			h.poke(0, data, size);
-		auto dev = std::make_unique<ml_lib_test_dev>();
-		ml_lib_test_dev_load(dev.get(), h.get());
-		const auto before = std::make_unique<ml_lib_test_dev>(*dev);
-		const size_t lines = h.log.lines.size();
+		h.log.lines.clear();
+		const ml_lib_test_dev *const before = &loaded;
+		const size_t lines = 0;
 		char buf[MLC_SYSFS_PAGE_SIZE + 1];
 		long r = mlc_vfs_sysfs_write(h.get(), h.addr(0), size, buf,
-					     ml_lib_test_dev_control_store, dev.get());
+					     ml_lib_test_dev_control_store, dev);
 		trace("ml_model1 control of %zu bytes: %ld", size, r);
 		const int cmd = ref_parse(page, ML_LIB_CONTROL_CMD_MAX);
 		if (size == 0)
@@ -96,7 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else
 			MLC_FUZZ_CHECK(r == (long)page.size(), "command %d gave %ld", cmd, r);
 		if (r <= 0)
-			MLC_FUZZ_CHECK(std::memcmp(before.get(), dev.get(), sizeof(*dev)) == 0 &&
+			MLC_FUZZ_CHECK(std::memcmp(before, dev, sizeof(*dev)) == 0 &&
 					       h.log.lines.size() == lines,
 				       "refused control changed ml_model1");
 	}
@@ -109,14 +117,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint32_t n = 0;
 		const bool valid_step = cmd == ML_LIB_CONTROL_STEP && ref_step(page, &n);
 		const bool started = !valid_step || n <= 16;
-		LoopRig rig;
+		static LoopRig &rig = *new LoopRig;
+		static const ml_loop_dev &loaded = *new ml_loop_dev(rig.dev());
+		static ml_loop_dev *const before = new ml_loop_dev;
+		rig.dev() = loaded;
 		if (started)
 			rig.start();
 		rig.h.set_user_size(size + 1);
 		if (size)
 			rig.h.poke(0, data, size);
-		const auto before = std::make_unique<ml_loop_dev>(rig.dev());
-		const size_t lines = rig.h.log.lines.size();
+		rig.h.log.lines.clear();
+		*before = rig.dev();
+		const size_t lines = 0;
 		char buf[MLC_SYSFS_PAGE_SIZE + 1];
 		long r = mlc_vfs_sysfs_write(rig.host(), rig.h.addr(0), size, buf,
 					     ml_loop_dev_control_store, &rig.dev());
@@ -136,7 +148,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				       "step %u ran %llu epochs", n,
 				       (unsigned long long)(rig.dev().epochs - before->epochs));
 		if (r <= 0)
-			MLC_FUZZ_CHECK(std::memcmp(before.get(), &rig.dev(), sizeof(ml_loop_dev)) == 0 &&
+			MLC_FUZZ_CHECK(std::memcmp(before, &rig.dev(), sizeof(ml_loop_dev)) == 0 &&
 					       rig.h.log.lines.size() == lines,
 				       "refused control changed ml_readahead");
 	}

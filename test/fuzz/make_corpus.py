@@ -84,7 +84,7 @@ MLCORE_CMDS = [IOCTL_SEND_INTS, IOCTL_SET_RESULT, IOCTL_GET_RESULT,
                IOCTL_ADD_TRAINING, IOCTL_CLEAR_TRAINING]
 
 
-def mlcore_op(e, cmd, arg=b"", offset=0, at=0, prefix=0):
+def mlcore_op(e, cmd, arg=b"", offset=0, at=0, prefix=0, repeat=1):
     if cmd in MLCORE_CMDS:
         e.int(MLCORE_CMDS.index(cmd), 0, 5, 32)
     else:
@@ -92,6 +92,7 @@ def mlcore_op(e, cmd, arg=b"", offset=0, at=0, prefix=0):
     e.int(offset, -8, 40, 32)
     e.int(len(arg), 0, 16, 64).bytes(arg)
     fault(e, at, prefix)
+    e.int([1, 2, 11, 51].index(repeat), 0, 3, 32)
 
 
 def mlcore_seeds():
@@ -116,13 +117,14 @@ def mlcore_seeds():
         mlcore_op(e, cmd, arg)
     seeds["every_command"] = e
     e = Enc().int(0, 0, 2, 32)
-    for i in range(12):
+    for i in range(4):
         mlcore_op(e, IOCTL_SET_RESULT, ints(i - 3))
+    mlcore_op(e, IOCTL_SET_RESULT, ints(-99), repeat=11)
     mlcore_op(e, IOCTL_GET_RESULT)
     seeds["history_wraps"] = e
     e = Enc().int(0, 0, 2, 32)
-    for i in range(52):
-        mlcore_op(e, IOCTL_ADD_TRAINING, ints(i, -i, 2 * i, i & 1))
+    mlcore_op(e, IOCTL_ADD_TRAINING, ints(-150, 250, -5, 1), repeat=51)
+    mlcore_op(e, IOCTL_ADD_TRAINING, ints(1, 2, 3, 0), repeat=2)
     seeds["training_full"] = e
     for res in (1, 2):
         e = Enc().int(res, 0, 2, 32)
