@@ -21,8 +21,12 @@ packages=(
 	# the conformance suite: kernel modules built from src/core, booted in QEMU
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
 	xz-utils zstd kmod
-	# workload traces (test_16): real programs recorded, a static one refused
+	# workload traces (test_18): real programs recorded, a static one refused
 	tar grep libc6-dev strace file
+	# the fuzz harnesses (preset fuzz): clang 14; libFuzzer's runtime and
+	# <fuzzer/FuzzedDataProvider.h> are in libclang-rt-14-dev, which clang
+	# only recommends
+	clang libclang-rt-14-dev
 )
 
 if [ "${MLC_SKIP_APT:-0}" != 1 ]; then
