@@ -334,8 +334,50 @@ PythonResults run_python_agents(const DemoArgs &args, const std::string &root)
 
 }  // namespace
 
-int demo(const DemoArgs &args)
+// A real program whose reads the policy agent also learns on (closed loop
+// v2): tar over a tree every Debian has, its archive piped away (tar reads
+// nothing when its archive is /dev/null), recorded by `trace record`.
+// Returns the trace file, or "" with *why.
+std::string record_demo_trace(const fs::path &work, std::string *why)
 {
+	const char *tree = nullptr;
+	for (const char *d : {"/usr/share/doc", "/usr/share/common-licenses", "/usr/include"})
+		if (fs::is_directory(d)) {
+			tree = d;
+			break;
+		}
+	if (!tree) {
+		*why = "no /usr/share/doc, /usr/share/common-licenses or /usr/include to read";
+		return "";
+	}
+	const std::string out = (work / "tar.mltrace").string();
+	const std::string line = fmt::format("tar -cf - {} 2>/dev/null | wc -c > /dev/null", tree);
+	fmt::print("recording: mlcore-emu trace record --out {} -- sh -c '{}'\n", out, line);
+	std::fflush(stdout);
+	std::vector<std::string> cmd{"/proc/self/exe", "trace", "record", "--out", out,
+				     "--", "/bin/sh", "-c", line};
+	std::vector<char *> argv;
+	for (auto &a : cmd)
+		argv.push_back(a.data());
+	argv.push_back(nullptr);
+	pid_t pid;
+	int err = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+	int status = 0;
+	while (!err && waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			err = errno;
+	if (err || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::exists(out)) {
+		*why = err ? fmt::format("trace record: {}", strerror(err))
+			   : fmt::format("trace record exited {}", WIFEXITED(status)
+					 ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		return "";
+	}
+	return out;
+}
+
+int demo(const DemoArgs &given)
+{
+	DemoArgs args = given;
 	const char *inside = getenv(kInsideEnv);
 	const bool preload = args.door == "preload" ||
 			     (args.door == "auto" && !inside && !fuse_usable());
@@ -363,6 +405,17 @@ int demo(const DemoArgs &args)
 	const std::string instance = inside && inst_env
 					     ? std::string(inst_env)
 					     : fmt::format("demo-{}", getpid());
+	// The recorded trace: given, none, or recorded here (once, outside).
+	std::string trace_why;
+	if (args.trace == "none") {
+		args.trace.clear();
+		trace_why = "none (--trace none)";
+	} else if (args.trace.empty() && !inside) {
+		fmt::print("\n== recording a real program's reads for the loop\n");
+		args.trace = record_demo_trace(work, &trace_why);
+		if (args.trace.empty())
+			trace_why = "NOT RECORDED: " + trace_why;
+	}
 	if (preload && !inside) {
 		setenv("MLCORE_EMU_STATE_DIR", state.c_str(), 1);
 		fmt::print("mlcore-emu demo: no usable /dev/fuse, or --door preload: "
@@ -459,7 +512,7 @@ int demo(const DemoArgs &args)
 
 		// A recorded program's accesses (closed loop v2 item 3), if given.
 		std::optional<LoopReport> traced;
-		std::string trace_line = "none (--trace FILE: a recording of `trace record`)";
+		std::string trace_line = trace_why.empty() ? "none" : trace_why;
 		if (!args.trace.empty()) {
 			fmt::print("\n== [4/5] closed loop: the policy agent on the recorded "
 				   "trace {}\n", args.trace);

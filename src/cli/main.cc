@@ -159,7 +159,8 @@ int main(int argc, char **argv)
 	dmo->add_flag("--no-plot", demo.no_plot, "Do not run gnuplot");
 	dmo->add_option("--trace", demo.trace, "A recorded page-access trace (MLTRACE, "
 			"from `trace record`): the policy agent also runs on it, through "
-			"the loop's `workload` attribute");
+			"the loop's `workload` attribute.  Default: the demo records `tar` "
+			"over /usr/share/doc itself; `none` skips it");
 	dmo->add_option("--door", demo.door, "How the agents reach the devices: "
 			"fuse (a private mount), preload (the real paths in-process: "
 			"no root, no /dev/fuse), or auto (fuse when /dev/fuse can be "
