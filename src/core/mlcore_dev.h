@@ -70,6 +70,16 @@ size_t mlcore_render_train(const struct mlcore_dev *dev, char *buf,
 			   size_t size);
 
 /*
+ * Copies into dst every field the two renderings read (the rest of dst is
+ * left as it is), so a caller can render from a copy taken without the
+ * device's lock.  src may be changing while it is read: the copy then may
+ * be inconsistent but never reads outside src (the caller retries; see
+ * DeviceState in src/emulator/).
+ */
+void mlcore_dev_copy_shown(struct mlcore_dev *dst,
+			   const struct mlcore_dev *src);
+
+/*
  * The bytes the driver copies for cmd (see mlc_ioctl_copy.h): 0, or
  * -EINVAL for a command it does not know (which touches no memory).
  */

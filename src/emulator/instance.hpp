@@ -31,7 +31,8 @@
 namespace mlc {
 
 // Bump whenever InstanceSegment (or anything inside it) changes shape.
-constexpr uint32_t kSegmentLayoutVersion = 3;	// 3: + closed loop (mlloop)
+// 3: + closed loop (mlloop); 4: + the lock's owner, the shown copies.
+constexpr uint32_t kSegmentLayoutVersion = 4;
 constexpr uint64_t kSegmentMagic = 0x31554d4545524f43ULL;  // "COREEMU1"
 
 struct InstanceHeader {

@@ -38,8 +38,11 @@ struct KernelLogRing {
 	{
 		return next_seq > kRecords ? next_seq - kRecords : 0;
 	}
+	// Under the instance lock.
 	void append(int level, int64_t ts_ns, std::string_view text);
 	// Records with seq >= from, oldest first (those still in the ring).
+	// Needs no lock: a record that append() is rewriting (the oldest, when
+	// the ring is full) is left out, never returned torn.
 	std::vector<KernelLogRecord> since(uint64_t from) const;
 };
 
