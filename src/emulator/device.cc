@@ -30,7 +30,8 @@ DeviceServices DeviceServices::make(const ClockSpec &clock,
 }
 
 Device::Device(DeviceState &state, DeviceServices services, std::string name)
-	: state_(state), services_(std::move(services)), name_(std::move(name))
+	: state_(state), services_(std::move(services)),
+	  lock_what_("instance '" + name + "'")
 {
 }
 
@@ -42,7 +43,7 @@ class Device::Call {
 public:
 	Call(Device &dev, UserMemory *mem, unsigned touches)
 		: state_(dev.state_), touches_(touches),
-		  guard_(dev.state_.lock, dev.name_.c_str()),
+		  guard_(dev.state_.lock, dev.lock_what_.c_str()),
 		  klog_(dev.state_.klog, *dev.services_.clock)
 	{
 		if (guard_.recovered()) {
@@ -189,7 +190,7 @@ size_t Device::render_mllib(MllibRenderFn render, char *buf, size_t size)
 
 ml_lib_test_dev Device::mllib_snapshot()
 {
-	RobustLock guard(state_.lock, name_.c_str());
+	RobustLock guard(state_.lock, lock_what_.c_str());
 	return state_.mllib;
 }
 
@@ -247,7 +248,7 @@ size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 
 ml_loop_dev Device::mlloop_snapshot()
 {
-	RobustLock guard(state_.lock, name_.c_str());
+	RobustLock guard(state_.lock, lock_what_.c_str());
 	return state_.mlloop;
 }
 
@@ -258,7 +259,7 @@ std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)
 
 mlcore_dev Device::mlcore_snapshot()
 {
-	RobustLock guard(state_.lock, name_.c_str());
+	RobustLock guard(state_.lock, lock_what_.c_str());
 	return state_.mlcore;
 }
 

@@ -42,7 +42,7 @@ void init_device_state(DeviceState &state);
 class Device {
 public:
 	// name: the instance's, for the line a writer prints when the lock's
-	// owner is stopped (robust_mutex.hpp).
+	// owner is stopped ("instance 'NAME'", robust_mutex.hpp).
 	Device(DeviceState &state, DeviceServices services, std::string name = "local");
 
 	// Module load: reset every device to its load-time state and print the
@@ -110,7 +110,7 @@ private:
 
 	DeviceState &state_;
 	DeviceServices services_;
-	std::string name_;
+	std::string lock_what_;		// "instance 'NAME'"
 };
 
 class LocalDevice {

@@ -54,10 +54,10 @@ void say(const std::string &line)
 
 }  // namespace
 
-std::string stopped_owner_line(const char *name, pid_t pid)
+std::string stopped_owner_line(const char *what, pid_t pid)
 {
 	std::string p = std::to_string(pid);
-	return "mlcore-emu: instance '" + std::string(name) + "' is locked by pid " + p +
+	return "mlcore-emu: " + std::string(what) + " is locked by pid " + p +
 	       ", which is stopped; waiting (kill -CONT " + p + " resumes it)\n";
 }
 
@@ -93,12 +93,12 @@ void RobustMutex::init()
 	owner.store(0, std::memory_order_relaxed);
 }
 
-bool RobustMutex::lock(const char *name)
+bool RobustMutex::lock(const char *what)
 {
 	// The fast path is one try, as cheap as pthread_mutex_lock().
 	int err = pthread_mutex_trylock(&m);
 	if (err == EBUSY)
-		err = wait(name);
+		err = wait(what);
 	owner.store(self_pid(), std::memory_order_relaxed);
 	if (err == EOWNERDEAD) {
 		pthread_mutex_consistent(&m);
@@ -112,7 +112,7 @@ bool RobustMutex::lock(const char *name)
 // Timed waits of about a second; after each, a look at the owner.  The line
 // is said once per wait and owner (a wait that outlives one stopped owner
 // and meets another says so again).
-int RobustMutex::wait(const char *name)
+int RobustMutex::wait(const char *what)
 {
 	pid_t told = 0;
 	struct timespec deadline;
@@ -131,7 +131,7 @@ int RobustMutex::wait(const char *name)
 		// meanwhile is not blamed on the process that let it go.
 		if (pid > 0 && pid != told && process_stopped(pid) &&
 		    owner.load(std::memory_order_relaxed) == pid) {
-			say(stopped_owner_line(name, pid));
+			say(stopped_owner_line(what, pid));
 			told = pid;
 		}
 	}

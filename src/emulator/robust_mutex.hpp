@@ -28,9 +28,9 @@ struct RobustMutex {
 
 	// Once, by whoever creates the memory it lives in.
 	void init();
-	// Returns true when the previous owner died holding it.  `name` is the
-	// instance's, for the line about a stopped owner.
-	bool lock(const char *name = "");
+	// Returns true when the previous owner died holding it.  `what` names
+	// the lock in the line about a stopped owner ("instance 'NAME'").
+	bool lock(const char *what = "a lock");
 	void unlock()
 	{
 		owner.store(0, std::memory_order_relaxed);
@@ -38,14 +38,14 @@ struct RobustMutex {
 	}
 
 private:
-	int wait(const char *name);
+	int wait(const char *what);
 };
 
 class RobustLock {
 public:
-	explicit RobustLock(RobustMutex &mu, const char *name = "") : mu_(mu)
+	explicit RobustLock(RobustMutex &mu, const char *what = "a lock") : mu_(mu)
 	{
-		recovered_ = mu_.lock(name);
+		recovered_ = mu_.lock(what);
 	}
 	~RobustLock() { mu_.unlock(); }
 	RobustLock(const RobustLock &) = delete;
@@ -57,9 +57,9 @@ private:
 	bool recovered_ = false;
 };
 
-// "mlcore-emu: instance 'NAME' is locked by pid N, which is stopped;
-// waiting (kill -CONT N resumes it)\n": the line a waiting locker prints.
-std::string stopped_owner_line(const char *name, pid_t pid);
+// "mlcore-emu: WHAT is locked by pid N, which is stopped; waiting (kill
+// -CONT N resumes it)\n": the line a waiting locker prints.
+std::string stopped_owner_line(const char *what, pid_t pid);
 // Whether /proc/PID/stat says the process is stopped (T) or traced (t).
 bool process_stopped(pid_t pid);
 
