@@ -29,6 +29,18 @@ DeviceServices DeviceServices::make(const ClockSpec &clock,
 	return s;
 }
 
+namespace {
+
+// The lock came from a dead owner: every shown copy back to the kept state.
+void recover_shown(DeviceState &state)
+{
+	state.mlcore_shown.recover(state.mlcore);
+	state.mllib_shown.recover(state.mllib);
+	state.mlloop_shown.recover(state.mlloop);
+}
+
+}  // namespace
+
 Device::Device(DeviceState &state, DeviceServices services, std::string name)
 	: state_(state), services_(std::move(services)),
 	  lock_what_("instance '" + name + "'")
@@ -46,11 +58,8 @@ public:
 		  guard_(dev.state_.lock, dev.lock_what_.c_str()),
 		  klog_(dev.state_.klog, *dev.services_.clock)
 	{
-		if (guard_.recovered()) {
-			state_.mlcore_shown.recover(state_.mlcore);
-			state_.mllib_shown.recover(state_.mllib);
-			state_.mlloop_shown.recover(state_.mlloop);
-		}
+		if (guard_.recovered())
+			recover_shown(state_);
 		if (touches_ & kMlcore)
 			state_.mlcore_shown.begin();
 		if (touches_ & kMllib)
@@ -191,6 +200,8 @@ size_t Device::render_mllib(MllibRenderFn render, char *buf, size_t size)
 ml_lib_test_dev Device::mllib_snapshot()
 {
 	RobustLock guard(state_.lock, lock_what_.c_str());
+	if (guard.recovered())
+		recover_shown(state_);
 	return state_.mllib;
 }
 
@@ -249,6 +260,8 @@ size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 ml_loop_dev Device::mlloop_snapshot()
 {
 	RobustLock guard(state_.lock, lock_what_.c_str());
+	if (guard.recovered())
+		recover_shown(state_);
 	return state_.mlloop;
 }
 
@@ -260,6 +273,8 @@ std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)
 mlcore_dev Device::mlcore_snapshot()
 {
 	RobustLock guard(state_.lock, lock_what_.c_str());
+	if (guard.recovered())
+		recover_shown(state_);
 	return state_.mlcore;
 }
 
