@@ -227,6 +227,12 @@ void mlcore_dev_copy_shown(struct mlcore_dev *dst,
 		   (size_t)n * sizeof(dst->training[0]));
 }
 
+bool mlcore_dev_ioctl_changes_shown(unsigned int cmd)
+{
+	return cmd == IOCTL_SET_RESULT || cmd == IOCTL_ADD_TRAINING ||
+	       cmd == IOCTL_CLEAR_TRAINING;
+}
+
 const char *mlcore_cmd_name(unsigned int cmd)
 {
 	switch (cmd) {

@@ -116,7 +116,8 @@ void Device::reload(const std::function<void()> &between_boots)
 
 long Device::mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	Call call(*this, &mem, kMlcore);
+	// Most ioctls change nothing a proc file shows: no copy to refresh.
+	Call call(*this, &mem, mlcore_dev_ioctl_changes_shown(cmd) ? kMlcore : 0);
 	return mlcore_dev_ioctl(&state_.mlcore, call.host(), cmd, arg);
 }
 

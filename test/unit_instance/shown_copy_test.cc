@@ -88,6 +88,38 @@ TEST(ShownCopy, MlcoreCopyStaysInsideATornSource)
 	}
 }
 
+// The ioctls said not to change the shown fields do not, from any state
+// (Device then skips the copy's refresh for them).
+TEST(ShownCopy, IoctlsThatChangeNothingShownAreKnown)
+{
+	const unsigned int cmds[] = {IOCTL_SEND_INTS, IOCTL_SET_RESULT, IOCTL_GET_RESULT,
+				     IOCTL_ADD_TRAINING, IOCTL_CLEAR_TRAINING, 0x6800u, 0u};
+	for (int fill = 0; fill < 3; fill++) {
+		for (unsigned int cmd : cmds) {
+			mlc::LocalDevice dev(mlc::DeviceServices::make(mlc::ClockSpec{true, 0}, ""));
+			for (int i = 0; i < fill * 30; i++) {
+				int32_t v = i;
+				train_entry e{{i, -i, 2 * i}, i % 3};
+				dev->mlcore_ioctl(IOCTL_SET_RESULT, &v);
+				dev->mlcore_ioctl(IOCTL_ADD_TRAINING, &e);
+			}
+			train_entry arg{{7, 8, 9}, 1};	// fits every command's argument
+			mlcore_dev before = dev->mlcore_shown();
+			dev->mlcore_ioctl(cmd, &arg);
+			mlcore_dev after = dev->mlcore_snapshot(), shown{};
+			mlcore_dev_copy_shown(&shown, &after);
+			if (!mlcore_dev_ioctl_changes_shown(cmd)) {
+				EXPECT_EQ(text(shown, mlcore_render_result),
+					  text(before, mlcore_render_result)) << cmd;
+				EXPECT_EQ(text(shown, mlcore_render_train),
+					  text(before, mlcore_render_train)) << cmd;
+			}
+			EXPECT_EQ(text(dev->mlcore_shown(), mlcore_render_result),
+				  text(shown, mlcore_render_result)) << cmd;
+		}
+	}
+}
+
 struct Latch {
 	mlcore_dev dev{};
 	mlc::MlcoreShown shown{};
