@@ -4,7 +4,8 @@
  * core (src/core/ml_loop_dev.c and ml_loop_sim.c, with ml_lib.ko for the
  * model).  Everything the device decides is in the core; this file
  * registers what the emulator serves (src/emulator/ml_loop_files.cc) and
- * serialises every core call under one mutex:
+ * serialises every core call under one mutex (a `step N` is N holds of it,
+ * one per epoch):
  *   - /dev/mlloop: a dynamic major, minor 0, with open, release, read,
  *     write, unlocked_ioctl and no_llseek (a stream: lseek is ESPIPE);
  *   - the class ml_lib_loop and its device mlloop (the driver core gives it
@@ -28,6 +29,7 @@
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/vmalloc.h>
 
 #include "../src/core/ml_loop_dev.h"
@@ -129,14 +131,30 @@ LOOP_ATTR(state);
 LOOP_ATTR(efficiency);
 LOOP_ATTR(stats);
 
+/*
+ * `step N` takes the mutex once per epoch, as the emulator takes its lock
+ * (docs/closed-loop.md, "Stepping"): no hold is longer than one epoch, and
+ * another writer's operation may land between two epochs.
+ */
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
+	struct ml_loop_control ctl = { .dev = loop, .steps = 0 };
 	long ret;
+	u32 i;
+	int err;
 
 	mutex_lock(&loop_lock);
-	ret = ml_loop_dev_control_store(loop, NULL, buf, count);
+	ret = ml_loop_dev_control_store_deferred(&ctl, NULL, buf, count);
 	mutex_unlock(&loop_lock);
+	for (i = 0; ret >= 0 && i < ctl.steps; i++) {
+		mutex_lock(&loop_lock);
+		err = ml_loop_dev_step_epoch(loop, NULL);
+		mutex_unlock(&loop_lock);
+		if (err)
+			return err;
+		cond_resched();
+	}
 	return ret;
 }
 

@@ -20,7 +20,7 @@ int status(const std::string &name)
 {
 	auto inst = Instance::open_existing(name);
 	const InstanceHeader &h = inst->header();
-	mlcore_dev dev = inst->device().mlcore_snapshot();
+	mlcore_dev dev = inst->device().mlcore_shown();	// never waits for a writer
 
 	fmt::print("instance:       {}\n", name);
 	fmt::print("segment:        /dev/shm/{} (layout {}, {} bytes)\n",

@@ -707,6 +707,20 @@ static void loop_epoch(struct ml_loop_dev *dev, struct mlc_host *host)
 	ml_loop_dev_policy(dev, host, has_rec, q);
 }
 
+static bool loop_steppable(const struct ml_loop_dev *dev)
+{
+	return dev->model.state == ML_LIB_MODEL_STARTED ||
+	       dev->model.state == ML_LIB_MODEL_RUNNING;
+}
+
+int ml_loop_dev_step_epoch(struct ml_loop_dev *dev, struct mlc_host *host)
+{
+	if (!loop_steppable(dev))
+		return -EAGAIN;
+	loop_epoch(dev, host);
+	return 0;
+}
+
 int ml_loop_dev_step(struct ml_loop_dev *dev, struct mlc_host *host,
 		     uint32_t n)
 {
@@ -714,8 +728,7 @@ int ml_loop_dev_step(struct ml_loop_dev *dev, struct mlc_host *host,
 
 	if (n < 1 || n > ML_LOOP_STEP_MAX)
 		return -EINVAL;
-	if (dev->model.state != ML_LIB_MODEL_STARTED &&
-	    dev->model.state != ML_LIB_MODEL_RUNNING)
+	if (!loop_steppable(dev))
 		return -EAGAIN;
 	for (i = 0; i < n; i++)
 		loop_epoch(dev, host);
@@ -778,10 +791,26 @@ static int loop_parse_step(const char *buf, size_t count, uint32_t *n)
 long ml_loop_dev_control_store(void *priv, struct mlc_host *host,
 			       const char *buf, size_t count)
 {
-	struct ml_loop_dev *dev = priv;
+	struct ml_loop_control ctl = { .dev = priv, .steps = 0 };
+	long ret = ml_loop_dev_control_store_deferred(&ctl, host, buf, count);
+	int err = 0;
+	uint32_t i;
+
+	for (i = 0; ret >= 0 && i < ctl.steps && !err; i++)
+		err = ml_loop_dev_step_epoch(ctl.dev, host);
+	return err ? err : ret;
+}
+
+long ml_loop_dev_control_store_deferred(void *priv, struct mlc_host *host,
+					const char *buf, size_t count)
+{
+	struct ml_loop_control *ctl = priv;
+	struct ml_loop_dev *dev = ctl->dev;
 	int cmd = ml_lib_model_parse_control_ext(buf, count);
 	uint32_t n = 0;
 	int err = 0;
+
+	ctl->steps = 0;
 
 	switch (cmd) {
 	case ML_LIB_CONTROL_START:
@@ -800,8 +829,10 @@ long ml_loop_dev_control_store(void *priv, struct mlc_host *host,
 		break;
 	case ML_LIB_CONTROL_STEP:
 		err = loop_parse_step(buf, count, &n);
+		if (!err && !loop_steppable(dev))
+			err = -EAGAIN;
 		if (!err)
-			err = ml_loop_dev_step(dev, host, n);
+			ctl->steps = n;
 		break;
 	case ML_LIB_CONTROL_RESET:
 		ml_loop_dev_reset(dev, host);
@@ -895,4 +926,31 @@ size_t ml_loop_dev_show_dev(unsigned int major, char *buf, size_t size)
 	mlc_text_init(&t, buf, size);
 	mlc_text_printf(&t, "%u:%u\n", major, ML_LOOP_DEV_MINOR);
 	return t.len;
+}
+
+void ml_loop_dev_copy_shown(struct ml_loop_dev *dst,
+			    const struct ml_loop_dev *src)
+{
+	dst->model = src->model;
+	dst->rec_window = src->rec_window;
+	dst->rec_confidence = src->rec_confidence;
+	dst->epochs_since_rec = src->epochs_since_rec;
+	dst->quality_milli = src->quality_milli;
+	dst->efficiency_milli = src->efficiency_milli;
+	dst->high_epochs = src->high_epochs;
+	dst->low_epochs = src->low_epochs;
+	dst->epochs = src->epochs;
+	dst->misses = src->misses;
+	dst->applied_misses = src->applied_misses;
+	dst->cost_default = src->cost_default;
+	dst->cost_recommended = src->cost_recommended;
+	dst->cost_actual = src->cost_actual;
+	dst->rec_accepted = src->rec_accepted;
+	dst->rec_refused = src->rec_refused;
+	dst->mode_changes = src->mode_changes;
+	dst->fallbacks = src->fallbacks;
+	dst->guard_trips = src->guard_trips;
+	dst->records_dropped = src->records_dropped;
+	dst->q_head = src->q_head;
+	dst->q_count = src->q_count;
 }

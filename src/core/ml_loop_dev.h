@@ -228,6 +228,12 @@ int ml_loop_dev_step(struct ml_loop_dev *dev, struct mlc_host *host,
 		     uint32_t n);
 
 /*
+ * One epoch of a `step` (what ml_loop_dev_step() runs n times): -EAGAIN
+ * unless the model is STARTED or RUNNING, else 0.
+ */
+int ml_loop_dev_step_epoch(struct ml_loop_dev *dev, struct mlc_host *host);
+
+/*
  * The mode policy at the end of an epoch (exposed for tests): has_rec
  * whether a recommendation was in force during it, q_milli its quality
  * (1000 * cost_default / cost_recommended).  Updates e, the counters and
@@ -256,6 +262,21 @@ long ml_loop_dev_control_store(void *priv, struct mlc_host *host,
 			       const char *buf, size_t count);
 
 /*
+ * The same store with `step N` left to its caller, so the caller can drop
+ * its lock between two epochs (an mlc_sysfs_store_fn; priv is a struct
+ * ml_loop_control).  Every other command as above; `step N` is parsed and
+ * checked (-EINVAL, -EAGAIN as above) but not run: ctl->steps = N and
+ * count is returned, and the caller runs ml_loop_dev_step_epoch() N times
+ * (stopping at its first error).  ctl->steps is 0 for any other command.
+ */
+struct ml_loop_control {
+	struct ml_loop_dev *dev;
+	uint32_t steps;
+};
+long ml_loop_dev_control_store_deferred(void *priv, struct mlc_host *host,
+					const char *buf, size_t count);
+
+/*
  * Renderings into buf (NUL-terminated when size > 0); each returns the
  * full length of its text, like snprintf.
  */
@@ -269,6 +290,16 @@ size_t ml_loop_dev_show_stats(const struct ml_loop_dev *dev, char *buf,
 			      size_t size);
 /* The class device's `dev` attribute, "MAJ:MIN\n". */
 size_t ml_loop_dev_show_dev(unsigned int major, char *buf, size_t size);
+
+/*
+ * Copies into dst every field the renderings above read (the model and
+ * the counters, not the simulation or the queue's records; the rest of dst
+ * is left as it is), so a caller can render from a copy taken without the
+ * device's lock.  A renderer that reads a new field must be matched here
+ * (test/unit_ml_loop checks every renderer against it).
+ */
+void ml_loop_dev_copy_shown(struct ml_loop_dev *dst,
+			    const struct ml_loop_dev *src);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
 #include "emulator/device.hpp"
 
 #include <cstring>
+#include <memory>
 
 namespace mlc {
 
@@ -28,27 +29,65 @@ DeviceServices DeviceServices::make(const ClockSpec &clock,
 	return s;
 }
 
-Device::Device(DeviceState &state, DeviceServices services)
-	: state_(state), services_(std::move(services))
+namespace {
+
+// The lock came from a dead owner: every shown copy back to the kept state.
+void recover_shown(DeviceState &state)
+{
+	state.mlcore_shown.recover(state.mlcore);
+	state.mllib_shown.recover(state.mllib);
+	state.mlloop_shown.recover(state.mlloop);
+}
+
+}  // namespace
+
+Device::Device(DeviceState &state, DeviceServices services, std::string name)
+	: state_(state), services_(std::move(services)),
+	  lock_what_("instance '" + name + "'")
 {
 }
 
 // One core call: the instance lock held for its whole duration, and a host
-// carrying the instance's services and this call's caller memory.
+// carrying the instance's services and this call's caller memory.  The
+// shown copies of the devices it may change are opened first and closed
+// last, still under the lock (device_state.hpp).
 class Device::Call {
 public:
-	Call(Device &dev, UserMemory *mem)
-		: guard_(dev.state_.lock), klog_(dev.state_.klog, *dev.services_.clock)
+	Call(Device &dev, UserMemory *mem, unsigned touches)
+		: state_(dev.state_), touches_(touches),
+		  guard_(dev.state_.lock, dev.lock_what_.c_str()),
+		  klog_(dev.state_.klog, *dev.services_.clock)
 	{
+		if (guard_.recovered())
+			recover_shown(state_);
+		if (touches_ & kMlcore)
+			state_.mlcore_shown.begin();
+		if (touches_ & kMllib)
+			state_.mllib_shown.begin();
+		if (touches_ & kMlloop)
+			state_.mlloop_shown.begin();
 		host_.clock = dev.services_.clock.get();
 		host_.klog = &klog_;
 		host_.logfile = dev.services_.logfile.get();
 		host_.random = dev.services_.random.get();
 		host_.user = mem;
 	}
+	~Call()
+	{
+		if (touches_ & kMlcore)
+			state_.mlcore_shown.end(state_.mlcore);
+		if (touches_ & kMllib)
+			state_.mllib_shown.end(state_.mllib);
+		if (touches_ & kMlloop)
+			state_.mlloop_shown.end(state_.mlloop);
+	}
+	Call(const Call &) = delete;
+	Call &operator=(const Call &) = delete;
 	mlc_host *host() { return &host_; }
 
 private:
+	DeviceState &state_;
+	unsigned touches_;
 	RobustLock guard_;
 	KernelLog klog_;
 	mlc_host host_;
@@ -56,7 +95,7 @@ private:
 
 void Device::load()
 {
-	Call call(*this, nullptr);
+	Call call(*this, nullptr, kAll);
 	mlcore_dev_load(&state_.mlcore, call.host());
 	ml_lib_test_dev_load(&state_.mllib, call.host());
 	ml_loop_dev_load(&state_.mlloop, call.host());
@@ -64,7 +103,7 @@ void Device::load()
 
 void Device::reload(const std::function<void()> &between_boots)
 {
-	Call call(*this, nullptr);
+	Call call(*this, nullptr, kAll);
 	ml_loop_dev_unload(&state_.mlloop, call.host());
 	ml_lib_test_dev_unload(&state_.mllib, call.host());
 	mlcore_dev_unload(&state_.mlcore, call.host());
@@ -77,7 +116,8 @@ void Device::reload(const std::function<void()> &between_boots)
 
 long Device::mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	Call call(*this, &mem);
+	// Most ioctls change nothing a proc file shows: no copy to refresh.
+	Call call(*this, &mem, mlcore_dev_ioctl_changes_shown(cmd) ? kMlcore : 0);
 	return mlcore_dev_ioctl(&state_.mlcore, call.host(), cmd, arg);
 }
 
@@ -89,14 +129,14 @@ long Device::mlcore_ioctl(unsigned int cmd, void *arg)
 
 size_t Device::render_mlcore_result(char *buf, size_t size)
 {
-	RobustLock guard(state_.lock);
-	return mlcore_render_result(&state_.mlcore, buf, size);
+	mlcore_dev shown = mlcore_shown();
+	return mlcore_render_result(&shown, buf, size);
 }
 
 size_t Device::render_mlcore_train(char *buf, size_t size)
 {
-	RobustLock guard(state_.lock);
-	return mlcore_render_train(&state_.mlcore, buf, size);
+	mlcore_dev shown = mlcore_shown();
+	return mlcore_render_train(&shown, buf, size);
 }
 
 std::string Device::render_mlcore_result()
@@ -115,78 +155,97 @@ std::string Device::render_mlcore_train()
 
 void Device::mllib_open()
 {
-	Call call(*this, nullptr);
+	Call call(*this, nullptr, kMllib);
 	ml_lib_test_dev_open(&state_.mllib, call.host());
 }
 
 void Device::mllib_release()
 {
-	Call call(*this, nullptr);
+	Call call(*this, nullptr, kMllib);
 	ml_lib_test_dev_release(&state_.mllib, call.host());
 }
 
 long Device::mllib_read(mlc_uptr dst, size_t count, int64_t *pos, UserMemory &mem)
 {
-	Call call(*this, &mem);
+	Call call(*this, &mem, kMllib);
 	return ml_lib_test_dev_read(&state_.mllib, call.host(), dst, count, pos);
 }
 
 long Device::mllib_write(mlc_uptr src, size_t count, int64_t *pos, UserMemory &mem)
 {
-	Call call(*this, &mem);
+	Call call(*this, &mem, kMllib);
 	return ml_lib_test_dev_write(&state_.mllib, call.host(), src, count, pos);
 }
 
 long Device::mllib_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	Call call(*this, &mem);
+	Call call(*this, &mem, kMllib);
 	return ml_lib_test_dev_ioctl(&state_.mllib, call.host(), cmd, arg);
 }
 
 long Device::mllib_control_write(mlc_uptr src, size_t count, UserMemory &mem)
 {
 	char page[MLC_SYSFS_PAGE_SIZE + 1];
-	Call call(*this, &mem);
+	Call call(*this, &mem, kMllib);
 	return mlc_vfs_sysfs_write(call.host(), src, count, page,
 				   ml_lib_test_dev_control_store, &state_.mllib);
 }
 
 size_t Device::render_mllib(MllibRenderFn render, char *buf, size_t size)
 {
-	RobustLock guard(state_.lock);
-	return render(&state_.mllib, buf, size);
+	ml_lib_test_dev shown{};
+	state_.mllib_shown.read(state_.mllib, &shown);
+	return render(&shown, buf, size);
 }
 
 ml_lib_test_dev Device::mllib_snapshot()
 {
-	RobustLock guard(state_.lock);
+	RobustLock guard(state_.lock, lock_what_.c_str());
+	if (guard.recovered())
+		recover_shown(state_);
 	return state_.mllib;
 }
 
 long Device::mlloop_read(mlc_uptr dst, size_t count, UserMemory &mem)
 {
-	Call call(*this, &mem);
+	Call call(*this, &mem, kMlloop);
 	return ml_loop_dev_read(&state_.mlloop, call.host(), dst, count);
 }
 
 long Device::mlloop_write(mlc_uptr src, size_t count, UserMemory &mem)
 {
-	Call call(*this, &mem);
+	Call call(*this, &mem, kMlloop);
 	return ml_loop_dev_write(&state_.mlloop, call.host(), src, count);
 }
 
 long Device::mlloop_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	Call call(*this, &mem);
+	Call call(*this, &mem, kMlloop);
 	return ml_loop_dev_ioctl(&state_.mlloop, call.host(), cmd, arg);
 }
 
+// `step N` is N locked sections of one epoch each: no section is longer
+// than an epoch, and a process stopped between two holds nothing.  Another
+// writer's operation may land between two epochs, as it could between two
+// writes of `step 1` (docs/closed-loop.md, "Stepping"); the first epoch
+// that cannot run (the model was stopped meanwhile) ends the write with
+// its error, the epochs before it done.
 long Device::mlloop_control_write(mlc_uptr src, size_t count, UserMemory &mem)
 {
 	char page[MLC_SYSFS_PAGE_SIZE + 1];
-	Call call(*this, &mem);
-	return mlc_vfs_sysfs_write(call.host(), src, count, page,
-				   ml_loop_dev_control_store, &state_.mlloop);
+	ml_loop_control ctl{&state_.mlloop, 0};
+	long ret;
+	{
+		Call call(*this, &mem, kMlloop);
+		ret = mlc_vfs_sysfs_write(call.host(), src, count, page,
+					  ml_loop_dev_control_store_deferred, &ctl);
+	}
+	for (uint32_t i = 0; ret >= 0 && i < ctl.steps; i++) {
+		Call call(*this, nullptr, kMlloop);
+		if (int err = ml_loop_dev_step_epoch(&state_.mlloop, call.host()))
+			return err;
+	}
+	return ret;
 }
 
 long Device::mlloop_workload_write(mlc_uptr src, size_t count, int64_t pos,
@@ -200,26 +259,40 @@ long Device::mlloop_workload_write(mlc_uptr src, size_t count, int64_t pos,
 
 size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 {
-	RobustLock guard(state_.lock);
-	return render(&state_.mlloop, buf, size);
+	// ml_loop_dev is 24 KiB, mostly the simulation and the queue's
+	// records, which no rendering reads: on the heap, not the caller's
+	// stack (the preload door runs on any thread of any program).
+	auto shown = std::make_unique<ml_loop_dev>();
+	state_.mlloop_shown.read(state_.mlloop, shown.get());
+	return render(shown.get(), buf, size);
 }
 
 ml_loop_dev Device::mlloop_snapshot()
 {
-	RobustLock guard(state_.lock);
+	RobustLock guard(state_.lock, lock_what_.c_str());
+	if (guard.recovered())
+		recover_shown(state_);
 	return state_.mlloop;
 }
 
 std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)
 {
-	RobustLock guard(state_.lock);
 	return state_.klog.since(from);
 }
 
 mlcore_dev Device::mlcore_snapshot()
 {
-	RobustLock guard(state_.lock);
+	RobustLock guard(state_.lock, lock_what_.c_str());
+	if (guard.recovered())
+		recover_shown(state_);
 	return state_.mlcore;
+}
+
+mlcore_dev Device::mlcore_shown()
+{
+	mlcore_dev shown{};
+	state_.mlcore_shown.read(state_.mlcore, &shown);
+	return shown;
 }
 
 void init_device_state(DeviceState &state)
@@ -227,6 +300,7 @@ void init_device_state(DeviceState &state)
 	std::memset(static_cast<void *>(&state), 0, sizeof(DeviceState));
 	state.lock.init();
 	state.klog.clear();
+	// Every shown copy matches the zeroed devices; load() refreshes them.
 }
 
 namespace {

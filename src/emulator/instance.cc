@@ -260,7 +260,7 @@ void Instance::attach_device()
 		DeviceServices::make(clock_spec(), log_path().string());
 	services.clock = std::make_unique<SegmentClock>(segment_->header);
 	services.random = std::make_unique<SegmentRandom>(segment_->header);
-	device_ = std::make_unique<Device>(segment_->devices, std::move(services));
+	device_ = std::make_unique<Device>(segment_->devices, std::move(services), name_);
 }
 
 std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
