@@ -945,6 +945,7 @@ void ml_loop_dev_copy_shown(struct ml_loop_dev *dst,
 	dst->cost_default = src->cost_default;
 	dst->cost_recommended = src->cost_recommended;
 	dst->cost_actual = src->cost_actual;
+	dst->cost_best = src->cost_best;
 	dst->rec_accepted = src->rec_accepted;
 	dst->rec_refused = src->rec_refused;
 	dst->mode_changes = src->mode_changes;
