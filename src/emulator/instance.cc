@@ -126,7 +126,9 @@ void check_owner(const std::string &seg, int fd)
 void check_state(const std::string &name, const InstanceSegment &s)
 {
 	const DeviceState &d = s.devices;
-	const char *bad = mlcore_dev_check(&d.mlcore);
+	const char *bad = d.lock.check();
+	if (!bad)
+		bad = mlcore_dev_check(&d.mlcore);
 	if (!bad)
 		bad = ml_lib_test_dev_check(&d.mllib);
 	if (!bad)

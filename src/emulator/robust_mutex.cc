@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -91,6 +93,23 @@ void RobustMutex::init()
 	pthread_mutex_init(&m, &attr);
 	pthread_mutexattr_destroy(&attr);
 	owner.store(0, std::memory_order_relaxed);
+}
+
+const char *RobustMutex::check() const
+{
+	RobustMutex fresh;
+	fresh.init();
+	const auto &got = m.__data, &want = fresh.m.__data;
+	const char *bad = nullptr;
+	if (got.__kind != want.__kind)
+		bad = "lock.kind";
+	// The futex word: 0 free, else the owner's tid with the waiters and
+	// owner-died bits, which the kernel keeps only for a thread that lives.
+	pid_t tid = static_cast<pid_t>(static_cast<unsigned>(got.__lock) & 0x3fffffffu);
+	if (!bad && tid != 0 && kill(tid, 0) != 0 && errno == ESRCH)
+		bad = "lock.owner";
+	pthread_mutex_destroy(&fresh.m);
+	return bad;
 }
 
 bool RobustMutex::lock(const char *what)

@@ -28,6 +28,10 @@ struct RobustMutex {
 
 	// Once, by whoever creates the memory it lives in.
 	void init();
+	// nullptr when the mutex read back from a segment is one init() made
+	// and is free or held by a thread that exists; else what is wrong (a
+	// damaged word would make the first locker wait forever).
+	const char *check() const;
 	// Returns true when the previous owner died holding it.  `what` names
 	// the lock in the line about a stopped owner ("instance 'NAME'").
 	bool lock(const char *what = "a lock");

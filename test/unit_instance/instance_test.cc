@@ -546,6 +546,8 @@ TEST_F(SegmentTrustTest, PlantedIndicesAreRefusedNamingTheField)
 		{"mlloop.policy.node_count", [](mlc::DeviceState &d) {
 			 d.mlloop.policy_stage.node_count = 100000;
 		 }},
+		{"lock.kind", [](mlc::DeviceState &d) { d.lock.m.__data.__kind ^= 0x10; }},
+		{"lock.owner", [](mlc::DeviceState &d) { d.lock.m.__data.__lock = 0x3ffffff0; }},
 		{"mlloop.workload.run_count", [](mlc::DeviceState &d) {
 			 d.mlloop.workload.run_count = ML_LOOP_TRACE_MAX_RUNS + 1;
 		 }},
