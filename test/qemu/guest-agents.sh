@@ -82,7 +82,8 @@ t1=$(date +%s)
 $run_agent $LOOP --root / --epochs "$EPOCHS" --csv /tmp/loop.csv > /tmp/loop.txt 2> /tmp/loop.err ||
 	status "FAIL the loop agent (exit $?)"
 t2=$(date +%s)
-status "ran the iris agent in $((t1 - t0)) s, the loop agent ($EPOCHS epochs) in $((t2 - t1)) s"
+iris_s="the iris agent in $((t1 - t0)) s"; [ -n "$IRIS" ] || iris_s="not the iris agent"
+status "ran $iris_s, the loop agent ($EPOCHS epochs) in $((t2 - t1)) s"
 for a in dev; do
 	echo "$a: $(cat /sys/class/ml_lib_loop/mlloop/$a)"
 done > /tmp/attrs-dev.txt
