@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/helper_library.hpp"
 #include "cli/options.hpp"
 #include "emulator/instance.hpp"
 
@@ -31,33 +32,16 @@ namespace {
 
 constexpr const char *kLibName = "libmlcore-preload.so";
 
-bool readable(const fs::path &p)
-{
-	return !p.empty() && access(p.c_str(), R_OK) == 0;
-}
+#ifndef MLC_PRELOAD_BUILD_PATH
+#define MLC_PRELOAD_BUILD_PATH ""
+#endif
 
 // $MLCORE_EMU_PRELOAD, else next to this binary (build tree or install
 // tree), else where the build put it.
 std::string find_preload_library()
 {
-	if (const char *env = getenv("MLCORE_EMU_PRELOAD"); env && *env)
-		return readable(env) ? fs::absolute(env).string() : std::string();
-	std::error_code ec;
-	fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-	std::vector<fs::path> candidates;
-	if (!ec) {
-		fs::path dir = exe.parent_path();
-		candidates = {dir / "preload" / kLibName, dir / kLibName,
-			      dir / ".." / "lib" / "mlcore-emu" / kLibName,
-			      dir / ".." / "lib" / kLibName};
-	}
-#ifdef MLC_PRELOAD_BUILD_PATH
-	candidates.emplace_back(MLC_PRELOAD_BUILD_PATH);
-#endif
-	for (const auto &c : candidates)
-		if (readable(c))
-			return fs::weakly_canonical(c, ec).string();
-	return {};
+	return find_helper_library(kLibName, "MLCORE_EMU_PRELOAD", "preload",
+				   MLC_PRELOAD_BUILD_PATH);
 }
 
 [[noreturn]] void fail(const std::string &msg)

@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/helper_library.hpp"
 #include "tools/trace/trace_event.h"
 
 extern "C" {
@@ -95,31 +96,15 @@ constexpr uint64_t kPage = 4096;	// the trace's page, as the kernel's
 	throw TraceError(msg);
 }
 
-bool readable(const fs::path &p)
-{
-	return !p.empty() && access(p.c_str(), R_OK) == 0;
-}
+#ifndef MLC_TRACE_BUILD_PATH
+#define MLC_TRACE_BUILD_PATH ""
+#endif
 
 // $MLCORE_EMU_TRACE_LIB, else next to this binary, else the build's path.
 std::string find_trace_library()
 {
-	if (const char *env = getenv("MLCORE_EMU_TRACE_LIB"); env && *env)
-		return readable(env) ? fs::absolute(env).string() : std::string();
-	std::error_code ec;
-	fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-	std::vector<fs::path> candidates;
-	if (!ec) {
-		fs::path dir = exe.parent_path();
-		candidates = {dir / kTraceLib, dir / ".." / "lib" / "mlcore-emu" / kTraceLib,
-			      dir / ".." / "lib" / kTraceLib};
-	}
-#ifdef MLC_TRACE_BUILD_PATH
-	candidates.emplace_back(MLC_TRACE_BUILD_PATH);
-#endif
-	for (const auto &c : candidates)
-		if (readable(c))
-			return fs::weakly_canonical(c, ec).string();
-	return {};
+	return find_helper_library(kTraceLib, "MLCORE_EMU_TRACE_LIB", "tools/trace",
+				   MLC_TRACE_BUILD_PATH);
 }
 
 // CMD as execvp would find it ("" when it would not).

@@ -252,17 +252,19 @@ long Device::mlloop_workload_write(mlc_uptr src, size_t count, int64_t pos,
 				   UserMemory &mem)
 {
 	char chunk[MLC_SYSFS_PAGE_SIZE];
-	Call call(*this, &mem);
+	Call call(*this, &mem, kMlloop);
 	return mlc_vfs_sysfs_bin_write(call.host(), src, count, pos, chunk,
 				       ml_loop_dev_workload_store, &state_.mlloop);
 }
 
 size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 {
-	// ml_loop_dev is 24 KiB, mostly the simulation and the queue's
-	// records, which no rendering reads: on the heap, not the caller's
-	// stack (the preload door runs on any thread of any program).
-	auto shown = std::make_unique<ml_loop_dev>();
+	// ml_loop_dev is over 1 MiB, mostly the workload trace, the
+	// simulation and the queue's records, which no rendering reads: on
+	// the heap, not the caller's stack (the preload door runs on any
+	// thread of any program), and not zeroed (only the shown fields are
+	// copied in and read).
+	std::unique_ptr<ml_loop_dev> shown(new ml_loop_dev);
 	state_.mlloop_shown.read(state_.mlloop, shown.get());
 	return render(shown.get(), buf, size);
 }
