@@ -345,9 +345,12 @@ std::optional<PolicyTree> TreeLearner::train() const
 		return std::move(b.tree);
 	};
 	PolicyTree fresh = grow(all);
-	if (seq.empty())
-		return risk_averse_ ? risk_averse(std::move(fresh)) : fresh;
-	PolicyTree cont = grow(seq);
+	if (seq.empty() && !risk_averse_)
+		return fresh;
+	// No epoch yet where readahead paid (only random ones): a continuing
+	// miss gets the default's window (a leaf of 128, made the default below)
+	// rather than the random epochs' 0.
+	PolicyTree cont = seq.empty() ? PolicyTree{{{ML_LOOP_POLICY_LEAF, 128, 0, 0}}} : grow(seq);
 	PolicyTree t;
 	t.nodes.push_back({ML_LOOP_F_RUN_LENGTH, 1, 1,
 			   static_cast<uint16_t>(1 + fresh.nodes.size())});

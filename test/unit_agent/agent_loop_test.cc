@@ -189,6 +189,16 @@ TEST(AgentPolicy, RiskAverseTreeFallsBackToTheDefault)
 	EXPECT_EQ(eval_policy(bad, {0, 100, 1000, 4, 1}), 256u);
 	EXPECT_EQ(eval_policy(bad, {998, 51200, 1000, 4, 300}), 256u);
 	EXPECT_EQ(eval_policy(bad, {998, 51200, 1000, 64, 300}), 0u);
+	// Only random epochs so far: a continuing miss still gets the
+	// default's window, not the random epochs' 0.
+	TreeLearner rnd;
+	for (int i = 0; i < 4; i++)
+		rnd.learn(ds(0, 100, 1000, 0));
+	auto r = rnd.train();
+	ASSERT_TRUE(r);
+	EXPECT_EQ(check_policy(*r), "");
+	EXPECT_EQ(eval_policy(*r, {0, 100, 1000, 4, 1}), 0u);
+	EXPECT_EQ(eval_policy(*r, {0, 100, 1000, 16, 2}), 16u);
 	// A deep tree still fits the 255 nodes.
 	TreeLearner deep(6, 1);
 	for (uint32_t i = 0; i < 200; i++)
