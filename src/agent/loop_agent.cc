@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <fstream>
 #include <ostream>
 
@@ -205,6 +206,93 @@ struct TreeBuilder {
 
 }  // namespace
 
+namespace {
+
+// The leaves' windows of the risk-averse policy (docs/closed-loop.md, "The
+// policy agent"): the default's own choice wherever the learned window is
+// not clearly better.
+constexpr uint32_t kDefaultFresh = 4;		// the default on a fresh miss
+constexpr uint32_t kLargeLeaf = 128;		// a sequential leaf: the default
+constexpr uint32_t kFreshMixedCap = 32;		// a mixed leaf on a fresh miss
+constexpr uint16_t kFreshMixedSeq = 900;	// ... only when seq_permille > this
+
+}  // namespace
+
+PolicyTree TreeLearner::risk_averse(PolicyTree t)
+{
+	constexpr uint8_t DW = ML_LOOP_F_DEFAULT_WINDOW;
+	constexpr uint8_t LEAF = ML_LOOP_POLICY_LEAF;
+	// The leaves under the root's right child (run_length > 1) are the
+	// continuing misses'; every other leaf is a fresh miss's.
+	std::vector<bool> cont(t.nodes.size(), false);
+	if (t.nodes.size() > 1 && t.nodes[0].feature == ML_LOOP_F_RUN_LENGTH) {
+		cont[t.nodes[0].right] = true;
+		for (size_t i = 0; i < t.nodes.size(); i++)
+			if (cont[i] && t.nodes[i].feature != LEAF)
+				cont[t.nodes[i].left] = cont[t.nodes[i].right] = true;
+	}
+	// A subtree over default_window (always 4, 8, ..., 128: the default
+	// shadow's window after it served the access) whose leaves are
+	// max(that window, floor); floor 0 is the default's own choice, so a
+	// policy that always lands there costs exactly what the default costs
+	// (q = 1.000).  Shared by every leaf with the same floor (children only
+	// have to come after their parent); nullopt when the nodes run out.
+	std::map<uint32_t, uint16_t> subs;
+	auto subtree = [&](uint32_t floor) -> std::optional<uint16_t> {
+		if (auto it = subs.find(floor); it != subs.end())
+			return it->second;
+		if (t.nodes.size() + 11 > ML_LOOP_POLICY_MAX_NODES)
+			return std::nullopt;
+		const auto b = static_cast<uint16_t>(t.nodes.size());
+		auto leaf = [&](uint32_t w) { return uint16_t(std::max(w, floor)); };
+		t.nodes.push_back({DW, 8, uint16_t(b + 1), uint16_t(b + 2)});	  // root
+		t.nodes.push_back({DW, 4, uint16_t(b + 5), uint16_t(b + 6)});
+		t.nodes.push_back({DW, 32, uint16_t(b + 3), uint16_t(b + 4)});
+		t.nodes.push_back({DW, 16, uint16_t(b + 7), uint16_t(b + 8)});
+		t.nodes.push_back({DW, 64, uint16_t(b + 9), uint16_t(b + 10)});
+		for (uint32_t w : {4u, 8u, 16u, 32u, 64u, 128u})
+			t.nodes.push_back({LEAF, leaf(w), 0, 0});
+		subs[floor] = b;
+		return b;
+	};
+	const size_t learned = t.nodes.size();
+	bool any_cont = false;
+	for (size_t i = 0; i < learned; i++)
+		any_cont |= cont[i] && t.nodes[i].feature == LEAF;
+	if (any_cont)
+		(void)subtree(0);	// first, so every continuing leaf can fall back to it
+	for (size_t i = 0; i < learned; i++) {
+		const PolicyNode n = t.nodes[i];
+		if (n.feature != LEAF)
+			continue;
+		if (cont[i]) {
+			// Sequential leaves: the default (its ramp is near the best
+			// there, and one epoch below q 0.900 costs ten); smaller
+			// ones: never less than the default's window.
+			auto r = n.value >= kLargeLeaf ? subtree(0) : subtree(n.value);
+			if (!r)
+				r = subtree(0);
+			t.nodes[i] = t.nodes[*r];	// the subtree's root in the leaf's slot
+		} else if (n.value > kDefaultFresh) {
+			// Fresh misses: 0..4 (random phases) as learned; a mixed
+			// leaf only once the window reads clearly sequential (a
+			// random phase after a mixed one still reads mixed for part
+			// of an epoch, and window 32 on random misses doubles the
+			// cost), at most 32; a sequential leaf: the default's 4.
+			if (n.value < kLargeLeaf && t.nodes.size() + 2 <= ML_LOOP_POLICY_MAX_NODES) {
+				const auto b = static_cast<uint16_t>(t.nodes.size());
+				t.nodes.push_back({LEAF, uint16_t(kDefaultFresh), 0, 0});
+				t.nodes.push_back(
+					{LEAF, uint16_t(std::min<uint32_t>(n.value, kFreshMixedCap)), 0, 0});
+				t.nodes[i] = {ML_LOOP_F_SEQ_PERMILLE, kFreshMixedSeq, b, uint16_t(b + 1)};
+			} else {
+				t.nodes[i].value = uint16_t(kDefaultFresh);
+			}
+		}
+	}
+	return t;
+}
+
 std::optional<PolicyTree> TreeLearner::train() const
 {
 	if (ex_.empty())
@@ -257,9 +345,12 @@ std::optional<PolicyTree> TreeLearner::train() const
 		return std::move(b.tree);
 	};
 	PolicyTree fresh = grow(all);
-	if (seq.empty())
+	if (seq.empty() && !risk_averse_)
 		return fresh;
-	PolicyTree cont = grow(seq);
+	// No epoch yet where readahead paid (only random ones): a continuing
+	// miss gets the default's window (a leaf of 128, made the default below)
+	// rather than the random epochs' 0.
+	PolicyTree cont = seq.empty() ? PolicyTree{{{ML_LOOP_POLICY_LEAF, 128, 0, 0}}} : grow(seq);
 	PolicyTree t;
 	t.nodes.push_back({ML_LOOP_F_RUN_LENGTH, 1, 1,
 			   static_cast<uint16_t>(1 + fresh.nodes.size())});
@@ -275,7 +366,7 @@ std::optional<PolicyTree> TreeLearner::train() const
 	};
 	append(fresh);
 	append(cont);
-	return t;
+	return risk_averse_ ? risk_averse(std::move(t)) : t;
 }
 
 PolicyTree bad_policy(const PolicyTree &good)

@@ -59,18 +59,31 @@ private:
 // is the last `memory` epochs plus blends of consecutive epochs (what the
 // sliding window reads at a phase change); the policy is a root split on
 // run_length (<= 1: a tree over all examples; > 1, a continuing miss: a
-// tree over the examples whose best window was not 0).  Depth at most
-// 1 + min(max_depth, 6), at most 127 nodes.
+// tree over the examples whose best window was not 0).  Then, unless
+// risk_averse is false, risk_averse() makes the learned leaves fall back to
+// the default algorithm's own choice wherever they are not clearly better.
+// At most 255 nodes, depth at most 1 + min(max_depth, 6) + 4.
 class TreeLearner {
 public:
-	explicit TreeLearner(unsigned max_depth = 3, unsigned min_leaf = 2, size_t memory = 512)
-		: max_depth_(max_depth), min_leaf_(min_leaf), memory_(memory)
+	explicit TreeLearner(unsigned max_depth = 3, unsigned min_leaf = 2, size_t memory = 512,
+			     bool risk_averse = true)
+		: max_depth_(max_depth), min_leaf_(min_leaf), memory_(memory),
+		  risk_averse_(risk_averse)
 	{
 	}
 	void learn(const DatasetRecord &d);
 	// The tree; nullopt before any example.
 	std::optional<PolicyTree> train() const;
 	size_t examples() const noexcept { return ex_.size(); }
+
+	// The trained tree (root split on run_length) made risk averse
+	// (docs/closed-loop.md, "The policy agent"): a fresh miss's leaf
+	// keeps 0..4, a leaf of 8..64 becomes `seq_permille <= 900 ? 4 :
+	// min(leaf, 32)`, a larger one 4 (the default on a fresh miss); a
+	// continuing miss's leaf of 128 or 256 becomes a subtree over
+	// default_window that outputs the default's own window (q = 1.000 on
+	// those misses), a smaller one max(default's window, leaf).
+	static PolicyTree risk_averse(PolicyTree t);
 
 	struct Example {
 		std::array<uint32_t, 4> x;	// enum ml_loop_feature 0..3
@@ -80,6 +93,7 @@ public:
 private:
 	unsigned max_depth_, min_leaf_;
 	size_t memory_;
+	bool risk_averse_;
 	std::vector<Example> ex_;
 };
 

@@ -2,6 +2,7 @@
 // The loop agent's learner, its saboteur and its CSV trace.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "agent/loop_agent.hpp"
@@ -128,7 +129,8 @@ TEST(AgentTrace, ShareCaptured)
 
 TEST(AgentPolicy, TreeLearnerSeparatesThePhasesAndRunLength)
 {
-	TreeLearner t;
+	// The learned tree itself (risk_averse off).
+	TreeLearner t(3, 2, 512, false);
 	EXPECT_FALSE(t.train());
 	for (int i = 0; i < 6; i++) {
 		t.learn(ds(0, 100, 1000, 0));
@@ -153,6 +155,57 @@ TEST(AgentPolicy, TreeLearnerSeparatesThePhasesAndRunLength)
 	auto bad = bad_policy(*tree);
 	EXPECT_EQ(eval_policy(bad, {0, 100, 1000, 4, 1}), 256u);
 	EXPECT_EQ(eval_policy(bad, {998, 51200, 1000, 4, 300}), 0u);
+}
+
+TEST(AgentPolicy, RiskAverseTreeFallsBackToTheDefault)
+{
+	TreeLearner t;	// the agent's: risk averse
+	for (int i = 0; i < 6; i++) {
+		t.learn(ds(0, 100, 1000, 0));
+		t.learn(ds(970, 3500, 1000, 32));
+		t.learn(ds(998, 51200, 1000, 256));
+	}
+	auto tree = t.train();
+	ASSERT_TRUE(tree);
+	EXPECT_EQ(check_policy(*tree), "");
+	EXPECT_LE(tree->nodes.size(), size_t(ML_LOOP_POLICY_MAX_NODES));
+	auto at = [&](uint32_t seq, uint32_t run, uint32_t dw, uint32_t rl) {
+		return eval_policy(*tree, {seq, run, 1000, dw, rl});
+	};
+	// Fresh misses: random as learned; mixed only where the window reads
+	// clearly sequential (seq_permille > 900), else the default's 4;
+	// sequential: the default's 4.
+	EXPECT_EQ(at(0, 100, 4, 1), 0u);
+	EXPECT_EQ(at(970, 3500, 4, 1), 32u);
+	EXPECT_EQ(at(850, 3500, 4, 1), 4u) << "mixed leaf, window not clearly sequential";
+	EXPECT_EQ(at(998, 51200, 4, 1), 4u);
+	for (uint32_t dw : {4u, 8u, 16u, 32u, 64u, 128u}) {
+		// Continuing misses: a sequential leaf is the default's own
+		// window, a mixed one never below it.
+		EXPECT_EQ(at(998, 51200, dw, 300), dw) << dw;
+		EXPECT_EQ(at(970, 3500, dw, 5), std::max(dw, 32u)) << dw;
+	}
+	auto bad = bad_policy(*tree);
+	EXPECT_EQ(eval_policy(bad, {0, 100, 1000, 4, 1}), 256u);
+	EXPECT_EQ(eval_policy(bad, {998, 51200, 1000, 4, 300}), 256u);
+	EXPECT_EQ(eval_policy(bad, {998, 51200, 1000, 64, 300}), 0u);
+	// Only random epochs so far: a continuing miss still gets the
+	// default's window, not the random epochs' 0.
+	TreeLearner rnd;
+	for (int i = 0; i < 4; i++)
+		rnd.learn(ds(0, 100, 1000, 0));
+	auto r = rnd.train();
+	ASSERT_TRUE(r);
+	EXPECT_EQ(check_policy(*r), "");
+	EXPECT_EQ(eval_policy(*r, {0, 100, 1000, 4, 1}), 0u);
+	EXPECT_EQ(eval_policy(*r, {0, 100, 1000, 16, 2}), 16u);
+	// A deep tree still fits the 255 nodes.
+	TreeLearner deep(6, 1);
+	for (uint32_t i = 0; i < 200; i++)
+		deep.learn(ds(i * 5, 100 + i * 250, 1000 - i, 1u << (i % 9)));
+	auto d = deep.train();
+	ASSERT_TRUE(d);
+	EXPECT_EQ(check_policy(*d), "");
 }
 
 TEST(AgentPolicy, EncodeFollowsTheFormatAndChecks)
