@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <spawn.h>
+#include <algorithm>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -340,16 +341,33 @@ PythonResults run_python_agents(const DemoArgs &args, const std::string &root)
 // Returns the trace file, or "" with *why.
 std::string record_demo_trace(const fs::path &work, std::string *why)
 {
-	const char *tree = nullptr;
-	for (const char *d : {"/usr/share/doc", "/usr/share/common-licenses", "/usr/include"})
-		if (fs::is_directory(d)) {
-			tree = d;
+	// At most 2000 files (each takes its own 256-page extent of the
+	// simulated file, 2^20 pages in all), the first in name order.
+	constexpr size_t kMaxFiles = 2000;
+	std::vector<std::string> files;
+	for (const char *d : {"/usr/share/doc", "/usr/share/common-licenses", "/usr/include"}) {
+		std::error_code ec;
+		for (auto it = fs::recursive_directory_iterator(d, ec);
+		     !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+			if (it->is_regular_file(ec) && !it->is_symlink(ec))
+				files.push_back(it->path().string());
+		if (!files.empty())
 			break;
-		}
-	if (!tree) {
+	}
+	if (files.empty()) {
 		*why = "no /usr/share/doc, /usr/share/common-licenses or /usr/include to read";
 		return "";
 	}
+	std::sort(files.begin(), files.end());
+	if (files.size() > kMaxFiles)
+		files.resize(kMaxFiles);
+	const std::string list = (work / "tar-files.txt").string();
+	{
+		std::ofstream l(list);
+		for (const auto &f : files)
+			l << f << '\n';
+	}
+	const std::string tree = fmt::format("-T {}", list);
 	const std::string out = (work / "tar.mltrace").string();
 	const std::string line = fmt::format("tar -cf - {} 2>/dev/null | wc -c > /dev/null", tree);
 	fmt::print("recording: mlcore-emu trace record --out {} -- sh -c '{}'\n", out, line);
