@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Bounds of device states read back from shared storage (mlc_state_check.h).
+ *
+ * A segment is checked when a process attaches it, without the instance
+ * lock (a stopped lock owner must not block a new reader), so another
+ * process may be in the middle of an operation: every check is of one
+ * field's own range, which holds at every instant, never a relation
+ * between fields that an operation updates one after the other.
  */
 #include "mlc_state_check.h"
 
@@ -57,9 +63,8 @@ static const char *ra_check(const struct ml_loop_ra *ra)
 	CHECK(ra->window <= ML_LOOP_MAX_WINDOW, "mlloop.sim.ra.window");
 	CHECK(ra->next < ML_LOOP_CACHE_RANGES, "mlloop.sim.ra.next");
 	for (i = 0; i < ML_LOOP_CACHE_RANGES; i++)
-		CHECK(ra->start[i] <= ra->end[i] &&
-		      ra->end[i] <= ML_LOOP_FILE_PAGES + ML_LOOP_MAX_WINDOW,
-		      "mlloop.sim.ra.range");
+		CHECK(ra->start[i] <= ML_LOOP_FILE_PAGES &&
+		      ra->end[i] <= ML_LOOP_FILE_PAGES, "mlloop.sim.ra.range");
 	return NULL;
 }
 
@@ -75,8 +80,8 @@ static const char *tree_check(const struct ml_loop_tree *t)
 	return NULL;
 }
 
-/* The sliding window's ring and its open-addressing page table (at most
- * one key per access in the window, so probing always finds a free slot). */
+/* The sliding window's ring and its open-addressing page table (a free
+ * slot must remain, or a probe would never end). */
 static const char *feat_check(const struct ml_loop_feat *f)
 {
 	unsigned int i, used = 0;
@@ -85,7 +90,7 @@ static const char *feat_check(const struct ml_loop_feat *f)
 	CHECK(f->n <= ML_LOOP_EPOCH_ACCESSES, "mlloop.sim.feat.n");
 	for (i = 0; i < ML_LOOP_FEAT_SLOTS; i++)
 		used += f->key[i] != 0;
-	CHECK(used <= ML_LOOP_EPOCH_ACCESSES, "mlloop.sim.feat.key");
+	CHECK(used < ML_LOOP_FEAT_SLOTS, "mlloop.sim.feat.key");
 	return NULL;
 }
 
@@ -100,7 +105,7 @@ const char *ml_loop_sim_check(const struct ml_loop_sim *sim)
 	CHECK(wl->nstreams <= ML_LOOP_MAX_STREAMS, "mlloop.sim.wl.nstreams");
 	CHECK(wl->cur < ML_LOOP_MAX_STREAMS, "mlloop.sim.wl.cur");
 	for (i = 0; i < ML_LOOP_MAX_STREAMS; i++)
-		CHECK(wl->streams[i].pos < ML_LOOP_FILE_PAGES,
+		CHECK(wl->streams[i].pos <= ML_LOOP_FILE_PAGES,
 		      "mlloop.sim.wl.streams.pos");
 	CHECK(wl->last_page < ML_LOOP_FILE_PAGES, "mlloop.sim.wl.last_page");
 	CHECK(wl->replay_pages <= ML_LOOP_FILE_PAGES, "mlloop.sim.wl.replay_pages");
@@ -120,22 +125,13 @@ const char *ml_loop_sim_check(const struct ml_loop_sim *sim)
 	return bad;
 }
 
-/* The trace in force: its runs are indexed by the replay, its pages read. */
+/* The trace in force: its runs are indexed by the replay (their pages are
+ * only compared, never used as indices). */
 static const char *workload_check(const struct ml_loop_workload_store *w)
 {
-	unsigned int i;
-
 	CHECK(w->run_count <= ML_LOOP_TRACE_MAX_RUNS, "mlloop.workload.run_count");
-	CHECK(w->file_pages <= ML_LOOP_FILE_PAGES, "mlloop.workload.file_pages");
 	CHECK(w->staged <= ML_LOOP_TRACE_MAX_BYTES &&
 	      w->stage_total <= ML_LOOP_TRACE_MAX_BYTES, "mlloop.workload.staged");
-	if (!w->active)
-		return NULL;
-	CHECK(w->run_count > 0, "mlloop.workload.run_count");
-	for (i = 0; i < w->run_count; i++)
-		CHECK(w->runs[i].pages > 0 && w->runs[i].first_page < w->file_pages &&
-		      w->runs[i].pages <= w->file_pages - w->runs[i].first_page,
-		      "mlloop.workload.runs");
 	return NULL;
 }
 

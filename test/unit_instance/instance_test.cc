@@ -551,16 +551,13 @@ TEST_F(SegmentTrustTest, PlantedIndicesAreRefusedNamingTheField)
 		{"mlloop.workload.run_count", [](mlc::DeviceState &d) {
 			 d.mlloop.workload.run_count = ML_LOOP_TRACE_MAX_RUNS + 1;
 		 }},
-		{"mlloop.workload.runs", [](mlc::DeviceState &d) {
-			 d.mlloop.workload.active = 1;
-			 d.mlloop.workload.file_pages = 16;
-			 d.mlloop.workload.run_count = 1;
-			 d.mlloop.workload.runs[0] = {15, 2};
+		{"mlloop.sim.ra.range", [](mlc::DeviceState &d) {
+			 d.mlloop.sim.def.end[3] = ML_LOOP_FILE_PAGES + 1;
 		 }},
 		{"mlloop.sim.feat.head", [](mlc::DeviceState &d) { d.mlloop.sim.feat.head = 512; }},
 		{"mlloop.sim.feat.key", [](mlc::DeviceState &d) {
 			 for (auto &k : d.mlloop.sim.feat.key)
-				 k = 7;
+				 k = 7;	// no free slot: a probe would never end
 		 }},
 	};
 	for (const Case &c : cases) {
