@@ -8,10 +8,16 @@
 //   - after first reaching RECOMMENDATION, the fraction of epochs there;
 //   - every saboteur's demotion delay and the lowest cumulative efficiency;
 // and the window agent (v1) next to it for comparison.
-//   mlc-bench-loop-targets [--seeds S] [--epochs N]
+// With --workload FILE (repeatable), the same agents are also reported on
+// each recorded trace (`mlcore-emu trace record`), seed 1.
+//   mlc-bench-loop-targets [--seeds S] [--epochs N] [--workload FILE]...
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include "loop_targets.hpp"
 
@@ -21,13 +27,17 @@ using mlc::agent::LoopAgentKind;
 int main(int argc, char **argv)
 {
 	unsigned seeds = 5, epochs = 300;
+	std::vector<std::string> workloads;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!std::strcmp(argv[i], "--seeds"))
 			seeds = unsigned(std::atoi(argv[i + 1]));
 		else if (!std::strcmp(argv[i], "--epochs"))
 			epochs = unsigned(std::atoi(argv[i + 1]));
+		else if (!std::strcmp(argv[i], "--workload"))
+			workloads.emplace_back(argv[i + 1]);
 		else {
-			std::fprintf(stderr, "usage: %s [--seeds S] [--epochs N]\n", argv[0]);
+			std::fprintf(stderr, "usage: %s [--seeds S] [--epochs N] "
+				     "[--workload FILE]...\n", argv[0]);
 			return 2;
 		}
 	}
@@ -82,6 +92,22 @@ int main(int argc, char **argv)
 	}
 	std::printf("  worst demotion delay %u epoch(s), lowest cumulative efficiency %.3f\n",
 		    worst_delay, worst_eff);
+	for (const auto &file : workloads) {
+		std::ifstream in(file, std::ios::binary);
+		std::string bytes((std::istreambuf_iterator<char>(in)),
+				  std::istreambuf_iterator<char>());
+		if (!in.good() && !in.eof()) {
+			std::fprintf(stderr, "mlc-bench-loop-targets: cannot read %s\n", file.c_str());
+			return 2;
+		}
+		std::printf("recorded trace %s, seed 1, %u epochs:\n", file.c_str(), epochs);
+		for (auto kind : {LoopAgentKind::policy, LoopAgentKind::window}) {
+			GoodRun g = good_run(1, epochs, kind, &bytes);
+			std::printf("  %s agent: share captured %.3f  cumulative %.3f  stayed "
+				    "%u/%u = %.3f\n", kind == LoopAgentKind::policy ? "policy" : "window",
+				    g.share, g.cumulative, g.stayed, g.after, g.stay());
+		}
+	}
 	if (worst_delay > 2 || worst_eff < 0.95)
 		ok = false;
 	return ok ? 0 : 1;

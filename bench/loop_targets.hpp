@@ -25,6 +25,19 @@ public:
 		: dev_(mlc::DeviceServices::make(mlc::ClockSpec{true, 1767225600}, "", seed))
 	{
 	}
+	// A recorded trace (MLTRACE) as the loop's workload, written as `cat
+	// FILE > .../workload` would: 4096-byte chunks at their offsets.
+	void load_workload(const std::string &bytes)
+	{
+		for (size_t off = 0; off < bytes.size();) {
+			long r = dev_->mlloop_workload_write(
+				reinterpret_cast<mlc_uptr>(bytes.data() + off),
+				bytes.size() - off, int64_t(off), mem_);
+			if (r <= 0)
+				throw mlc::agent::SysError(int(r < 0 ? -r : EIO), "workload");
+			off += size_t(r);
+		}
+	}
 	void control(std::string_view cmd) override
 	{
 		long r = dev_->mlloop_control_write(reinterpret_cast<mlc_uptr>(cmd.data()),
@@ -97,9 +110,12 @@ struct GoodRun {
 };
 
 inline GoodRun good_run(uint64_t seed, unsigned epochs,
-			mlc::agent::LoopAgentKind kind = mlc::agent::LoopAgentKind::policy)
+			mlc::agent::LoopAgentKind kind = mlc::agent::LoopAgentKind::policy,
+			const std::string *workload = nullptr)
 {
 	LocalPort port(seed);
+	if (workload)
+		port.load_workload(*workload);
 	mlc::agent::LoopAgentOptions o;
 	o.epochs = epochs;
 	o.kind = kind;
