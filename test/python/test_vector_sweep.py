@@ -124,3 +124,20 @@ def test_sweep_task_under_the_preload_door():
         keys = ("cumulative_efficiency", "final_mode", "highest_mode",
                 "recommendation_epoch")
         assert [fuse[k] for k in keys] == [other[k] for k in keys], "same through both doors"
+
+
+def test_sweep_on_a_recorded_trace(tmp_path):
+    import subprocess
+    from mlcore_agent import sweep
+    files = [f for f in ("/usr/share/common-licenses/GPL-3",
+                         "/usr/share/common-licenses/Apache-2.0") if os.path.isfile(f)]
+    if not files:
+        pytest.skip("no /usr/share/common-licenses files to read")
+    out = tmp_path / "cat.mlt"
+    p = subprocess.run([testing.find_emu(), "trace", "record", "--out", str(out), "--",
+                        "cat", *files], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.startswith("mlcore-emu trace: "), p.stderr
+    row = sweep.run_task("knn", 1, str(out), 10)
+    assert row["error"] == "" and row["workload"] == "cat.mlt", row
+    assert float(row["cumulative_efficiency"]) > 0

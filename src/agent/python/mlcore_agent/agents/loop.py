@@ -15,14 +15,17 @@ epoch (one MlLoopEnv.step):
   nearest past epochs: risk-averse, because a window too large costs more
   than one too small and one bad epoch sends the model back to
   EMERGENCY); same arithmetic, so its trace is mlc-agent-loop's, byte for
-  byte (test/python/test_agents.py checks it).
+  byte (test/python/test_agents.py checks it against --agent window).
 - --policy (closed loop v2 only): the tree is fitted on the DATASET fields
   as integers and written as a POLICY record (mlcore_agent.policy) that the
   kernel evaluates at each miss.  On a loop without POLICY records
   (MlLoopClient.supports_policy() is False) it stops with an error.
 
-The progress lines, the summary and the CSV trace (--csv) have the format
-of mlc-agent-loop, so the two agents' gains compare line by line.  Same
+The progress lines (with `share N%`), the summary (with the share of the
+hindsight gain captured) and the CSV trace (--csv, with closed loop v2's
+cost_best,share,ceiling columns from the growth of `stats`' cost_best)
+have the format of mlc-agent-loop, so the two agents' gains compare line
+by line; knn's are `mlc-agent-loop --agent window`'s byte for byte.  Same
 instance seed, same output.
 """
 import argparse
