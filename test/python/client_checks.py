@@ -196,6 +196,13 @@ def check_loop(root):
     assert f.recommended_window == 16 and f.error == 16 - f.best_window
     assert loop.stats().get("recommendations_accepted") == 1
     assert loop.stats().get("epochs") == 4
+    # v2: cost_best, right after cost_actual, never above what was paid
+    # over the epochs nor above the default (the best window is one of the
+    # windows, the default's included).
+    st = loop.stats()
+    keys = list(st.as_dict())
+    assert keys[keys.index("cost_actual") + 1] == "cost_best", keys
+    assert 0 < st.cost_best <= min(st.get("cost_default"), st.get("cost_actual")), st
     assert loop.read_records(0) == []
     loop.prepare_dataset()
     loop.discard_dataset()

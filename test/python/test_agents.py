@@ -6,8 +6,6 @@ import sys
 
 import pytest
 
-from mlcore_agent import MlLoopClient
-
 AGENT_ENV = None
 
 
@@ -62,10 +60,19 @@ def test_loop_knn_trace_is_the_cpp_agents(mlcore_instance_factory, door, tmp_pat
     p = _py(inst, "mlcore_agent.agents.loop", "--root", inst.root, "--epochs", "120",
             "--model", "knn", "--csv", str(py_csv))
     assert p.returncode == 0, p.stderr
+    # knn is the C++ window agent's rule (v1's; the C++ default is now the
+    # policy agent).
     c = inst.run([_cpp("MLC_AGENT_LOOP"), "--root", inst.root, "--epochs", "120",
-                  "--csv", str(cpp_csv)])
+                  "--agent", "window", "--csv", str(cpp_csv)])
     assert c.returncode == 0, c.stderr
     assert py_csv.read_bytes() == cpp_csv.read_bytes()
+    head, *rows = py_csv.read_text().splitlines()
+    assert head.endswith(",cumulative,cost_best,share,ceiling") and len(rows) == 120
+    # the v2 columns are live: the hindsight-best cost is paid every epoch,
+    # the ceiling is above the default, and the agent captured some gain
+    last = dict(zip(head.split(","), rows[-1].split(",")))
+    assert all(int(r.split(",")[11]) > 0 for r in rows)
+    assert float(last["ceiling"]) > 1.0 and 0.0 < float(last["share"]) <= 1.0, last
     strip = lambda out: [l for l in out.splitlines() if not l.startswith("trace:")]
     assert strip(p.stdout) == strip(c.stdout), "same progress lines and summary"
 
@@ -81,23 +88,27 @@ def test_loop_tree_agent_is_deterministic_and_reports_its_gain(mlcore_instance_f
     assert 0.95 <= eff <= 1.2
 
 
-def test_loop_policy_option(mlcore_instance_factory):
-    inst = mlcore_instance_factory(door="fuse")
+@pytest.mark.parametrize("door", ["fuse", "preload"])
+def test_loop_policy_option(mlcore_instance_factory, door):
+    inst = mlcore_instance_factory(door=door)
+    # closed loop v2: the feature check says so, and the device takes type 4
+    check = inst.run([sys.executable, "-c", (
+        "import sys\n"
+        "from mlcore_agent import MlLoopClient, uapi\n"
+        "from mlcore_agent.policy import PolicyNode\n"
+        "from mlcore_agent.records import FeedbackRecord\n"
+        "c = MlLoopClient(sys.argv[1])\n"
+        "print(c.supports_policy())\n"
+        "c.reset(); c.start(); c.write_policy([PolicyNode.leaf(8)]); c.step(1)\n"
+        "fb = [r for r in c.drain() if isinstance(r, FeedbackRecord)][0]\n"
+        "print(fb.policy, fb.recommended_window, c.stats().get('recommendations_accepted'))\n"
+    ), inst.root], env=_env(inst))
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.splitlines() == ["True", "True None 1"], check.stdout
     p = _py(inst, "mlcore_agent.agents.loop", "--root", inst.root, "--epochs", "30",
             "--policy", "-q")
-    if MlLoopClient(inst.root).supports_policy():
-        assert p.returncode == 0, p.stderr
-        assert "cumulative efficiency" in p.stdout
-    else:
-        # closed loop v1: a clear error before anything is written
-        assert p.returncode == 1
-        assert "takes no POLICY records" in p.stderr, p.stderr
-        # and the kernel refuses type 4 (the feature check's reason)
-        import errno
-        from mlcore_agent.policy import PolicyNode, encode_policy
-        with pytest.raises(OSError) as e:
-            MlLoopClient(inst.root).write_raw(encode_policy([PolicyNode.leaf(8)]))
-        assert e.value.errno == errno.EINVAL
+    assert p.returncode == 0, p.stderr
+    assert "cumulative efficiency" in p.stdout and "share of the hindsight gain" in p.stdout
 
 
 @pytest.mark.parametrize("door", ["fuse", "preload"])
@@ -118,7 +129,9 @@ def test_demo_runs_the_python_agents(tmp_path, door):
     assert "python agents (mlcore_agent, scikit-learn):\n" in summary
     assert "  iris, sklearn k-NN (k=5) accuracy:  96/100 = 0.960\n" in summary
     assert "  loop (decision tree), cumulative efficiency: " in summary
-    assert "(C++ good agent: " in summary
+    line = summary.split("  loop (decision tree), ", 1)[1].split("\n", 1)[0]
+    assert line.startswith("cumulative efficiency: ") and \
+        " (C++ window agent: " in line and ", policy agent: " in line, line
     off = subprocess.run([testing.find_emu(), "demo", "--epochs", "5", "--no-plot",
                           "--python", "off", "--door", door], capture_output=True,
                          text=True, timeout=600, cwd=tmp_path, env=env)

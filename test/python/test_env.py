@@ -170,3 +170,22 @@ def test_with_gymnasium_importable(mlcore_instance, tmp_path):
                        capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["ok", "5", "float32"]
+
+
+def test_info_cost_best_is_the_growth_of_stats(env):
+    from mlcore_agent.env import share_of
+    _, info = env.reset()
+    per, totals = [info["cost_best"]], [info["cost_best_total"]]
+    for a in (5, 7, 0, 9):
+        info = env.step(a)[4]
+        per.append(info["cost_best"])
+        totals.append(info["cost_best_total"])
+    assert all(c > 0 for c in per), per
+    assert totals == [sum(per[:i + 1]) for i in range(len(per))]
+    assert env.loop.stats().cost_best == totals[-1], "counted from the reset"
+    # continuing without a reset counts from there
+    _, again = env.reset(options={"reset_loop": False})
+    assert again["cost_best_total"] == again["cost_best"] > 0
+    assert env.loop.stats().cost_best == totals[-1] + again["cost_best"]
+    assert share_of(100, 100, 80) == 0.0 and share_of(100, 90, 80) == 0.5
+    assert share_of(100, 70, 80) == 1.5 and share_of(80, 70, 80) == 0.0

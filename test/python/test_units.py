@@ -133,6 +133,10 @@ def test_small_parsers():
         assert parse.parse_efficiency(bad) is None
     st = parse.parse_loop_stats("epochs: 3\nmisses: 40\n")
     assert st.get("misses") == 40 and st.get("nope") is None
+    assert st.cost_best is None, "a v1 stats text"
+    st = parse.parse_loop_stats("epochs: 3\ncost_actual: 900\ncost_best: 450\n")
+    assert st.cost_best == 450 and list(st.as_dict()) == ["epochs", "cost_actual",
+                                                           "cost_best"]
     with pytest.raises(ProtocolError):
         parse.parse_loop_stats("epochs: x\n")
 

@@ -59,7 +59,60 @@ def test_sweep_tiny(tmp_path):
         pytest.skip(status)
     assert status == str(png) and png.stat().st_size > 1000
     bad = sweep.run_task("knn", 1, str(tmp_path / "s.png"), 5)
-    assert "workload" in bad["error"], bad
+    assert bad["error"].startswith(f"workload {tmp_path / 's.png'}: not an MLTRACE trace"), bad
+
+
+def _trace(runs, file_pages, total=None):
+    """An MLTRACE version 1 file (docs/closed-loop.md "Workload traces")."""
+    import struct
+    hdr = struct.pack("<IHHIIQII", 0x3143524D, 1, 32, file_pages, len(runs),
+                      32 + 8 * len(runs) if total is None else total, 0, 0)
+    return hdr + b"".join(struct.pack("<II", f, n) for f, n in runs)
+
+
+def _first_dataset(root):
+    from mlcore_agent.env import MlLoopEnv
+    env = MlLoopEnv(root)
+    try:
+        return env.reset()[1]["dataset"]
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("door", ["fuse", "preload"])
+def test_sweep_on_a_trace_workload(tmp_path, door):
+    from mlcore_agent import sweep
+    if door == "fuse" and not testing.fuse_usable():
+        pytest.skip("no usable /dev/fuse")
+    # one long sequential read: every epoch of the replay is sequential,
+    # which the built-in generator's never is
+    seq = tmp_path / "seq.mlt"
+    seq.write_bytes(_trace([(0, 60000)], 65536))
+    rows, _ = sweep.run_sweep(["default", "knn"], [1], [str(seq), "synthetic"], 12,
+                              door=door)
+    assert [(r["workload"], r["agent"], r["error"]) for r in rows] == [
+        ("seq.mlt", "default", ""), ("seq.mlt", "knn", ""),
+        ("synthetic", "default", ""), ("synthetic", "knn", "")], rows
+    by = {(r["workload"], r["agent"]): r for r in rows}
+    assert by[("seq.mlt", "default")]["cumulative_efficiency"] == "1.000"
+    if door == "fuse":
+        with testing.Instance(seed=1, door="fuse") as inst:
+            synth = _first_dataset(inst.root)
+            sweep._load_workload(inst.root, str(seq))
+            replay = _first_dataset(inst.root)
+        assert replay.seq_permille >= 990 > synth.seq_permille, (replay, synth)
+    # bad traces: one clear line naming the workload, nothing run
+    short = tmp_path / "short.mlt"
+    short.write_bytes(_trace([(0, 8), (8, 8)], 64)[:-8])
+    beyond = tmp_path / "beyond.mlt"
+    beyond.write_bytes(_trace([(0, 8), (60, 8)], 64))
+    missing = tmp_path / "missing.mlt"
+    for path, why in ((short, "the trace is 40 bytes, its header says 48"),
+                      (beyond, "ml_readahead/workload refused it (Invalid argument"),
+                      (missing, "No such file or directory")):
+        row = sweep.run_task("knn", 1, str(path), 5, door=door)
+        assert row["error"].startswith(f"workload {path}") and why in row["error"], row
+        assert row["cumulative_efficiency"] == "", row
 
 
 def test_sweep_task_under_the_preload_door():
@@ -71,3 +124,20 @@ def test_sweep_task_under_the_preload_door():
         keys = ("cumulative_efficiency", "final_mode", "highest_mode",
                 "recommendation_epoch")
         assert [fuse[k] for k in keys] == [other[k] for k in keys], "same through both doors"
+
+
+def test_sweep_on_a_recorded_trace(tmp_path):
+    import subprocess
+    from mlcore_agent import sweep
+    files = [f for f in ("/usr/share/common-licenses/GPL-3",
+                         "/usr/share/common-licenses/Apache-2.0") if os.path.isfile(f)]
+    if not files:
+        pytest.skip("no /usr/share/common-licenses files to read")
+    out = tmp_path / "cat.mlt"
+    p = subprocess.run([testing.find_emu(), "trace", "record", "--out", str(out), "--",
+                        "cat", *files], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.startswith("mlcore-emu trace: "), p.stderr
+    row = sweep.run_task("knn", 1, str(out), 10)
+    assert row["error"] == "" and row["workload"] == "cat.mlt", row
+    assert float(row["cumulative_efficiency"]) > 0

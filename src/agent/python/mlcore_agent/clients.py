@@ -425,6 +425,37 @@ class MlLoopClient(_Client):
         if n != len(data):
             raise ProtocolError(f"mlloop: a policy write took {n} of {len(data)} bytes")
 
+    def write_workload(self, data) -> None:
+        """Replaces the loop's workload from the next epoch (loop v2,
+        ml_readahead/workload): the bytes of an MLTRACE trace, or b"synthetic"
+        for the built-in generator.  Written from offset 0 in 4096-byte
+        chunks, as the kernel takes them.  A trace whose header's
+        total_bytes is not its length is ValueError before any write (the
+        kernel would keep such a trace staged, never in force); the kernel's
+        refusal is OSError(EINVAL); a loop without the attribute (v1) is
+        FileNotFoundError."""
+        b = bytes(data)
+        if b.rstrip(b"\n") != b"synthetic":
+            hs = uapi.ML_LOOP_TRACE_HEADER_SIZE
+            if len(b) < hs:
+                raise ValueError(f"a trace of {len(b)} bytes is shorter than its "
+                                 f"{hs}-byte header")
+            magic, total = struct.unpack_from("<I", b)[0], struct.unpack_from("<Q", b, 16)[0]
+            if magic != uapi.ML_LOOP_TRACE_MAGIC:
+                raise ValueError(f"not an MLTRACE trace (magic 0x{magic:08x})")
+            if total != len(b):
+                raise ValueError(f"the trace is {len(b)} bytes, its header says {total}")
+        fd = os.open(self.model_path("workload"), os.O_WRONLY | os.O_NOFOLLOW)
+        try:
+            off = 0
+            while off < len(b):
+                n = os.write(fd, b[off:off + uapi.ML_LOOP_TRACE_CHUNK])
+                if n <= 0:
+                    raise ProtocolError(f"ml_readahead/workload took {n} bytes at {off}")
+                off += n
+        finally:
+            os.close(fd)
+
     # --- attributes ---------------------------------------------------------
     def mode(self) -> int:
         """1..4 (emergency .. recommendation); mode_name() for the text."""

@@ -46,7 +46,12 @@ best_window, cost_default, cost_recommended, cost_actual, error,
 efficiency_milli, policy), quality (cost_default / cost_recommended: how
 the recommendation did in shadow, also in EMERGENCY where the reward is 0
 because nothing is applied; None without one), and the two records as
-`dataset` and `feedback`.
+`dataset` and `feedback`.  Closed loop v2: cost_best, the epoch's cost
+under its hindsight-best fixed window (the growth of `stats`' cost_best over
+the epoch), and cost_best_total, its sum since reset() (None, both, on a
+loop whose `stats` has no cost_best).  The share of the hindsight gain an
+agent captured is (sum cost_default - sum cost_actual) / (sum cost_default
+- cost_best_total), share_of().
 
 With gymnasium importable MlLoopEnv is a gymnasium.Env with gymnasium
 spaces; otherwise mlcore_agent.spaces gives the same attributes.
@@ -88,6 +93,16 @@ def features_of(d: DatasetRecord):
             d.distinct_permille / 1000.0)
 
 
+def share_of(cost_default: int, cost_actual: int, cost_best: int) -> float:
+    """The share of the achievable gain captured, (default - actual) /
+    (default - best); 0.0 when nothing was achievable (LoopReport::share_of
+    in loop_agent.hpp).  Above 1 when a policy beat every fixed window."""
+    if cost_default <= cost_best:
+        return 0.0
+    return (float(cost_default) - float(cost_actual)) / (float(cost_default) -
+                                                         float(cost_best))
+
+
 def observation(d: DatasetRecord, fb: FeedbackRecord, mode_after: int):
     vals = (*features_of(d), window_level(d.default_window) / 9.0,
             window_level(d.best_window) / 9.0, (mode_after - 1) / 3.0,
@@ -121,6 +136,7 @@ class MlLoopEnv(_Base):
             self.observation_space = _spaces.Box([0.0] * OBS_SIZE, OBS_HIGH)
             self.action_space = _spaces.Discrete(len(WINDOWS))
         self._steps = None  # None: reset() not called yet
+        self._best0 = self._best_prev = None  # stats' cost_best (v2)
         self._truncated = False
 
     # --- the Gymnasium API ----------------------------------------------------
@@ -140,6 +156,8 @@ class MlLoopEnv(_Base):
             self.loop.reset()
         self.loop.drain()  # nothing from an earlier run is ours
         self.loop.start()
+        # cost_best counts from here (the reset, or now with reset_loop False).
+        self._best0 = self._best_prev = self.loop.stats().get("cost_best")
         obs, _, info = self._epoch()
         self._steps, self._truncated = 0, False
         return obs, info
@@ -200,11 +218,18 @@ class MlLoopEnv(_Base):
                                 f"epoch {fb.epoch}")
         mode_after = self.loop.mode()
         ewma = self.loop.efficiency_milli()
+        best = self.loop.stats().get("cost_best") if self._best0 is not None else None
+        if best is None:
+            cost_best = cost_best_total = None
+        else:
+            cost_best, cost_best_total = best - self._best_prev, best - self._best0
+            self._best_prev = best
         info = asdict(fb)
         info["mode_id"] = info.pop("mode")
         info.update(epoch=fb.epoch, mode=mode_name(fb.mode), mode_after=mode_name(mode_after),
                     efficiency=fb.efficiency_milli / 1000.0, ewma=ewma / 1000.0,
                     window=fb.recommended_window, dataset=ds, feedback=fb,
+                    cost_best=cost_best, cost_best_total=cost_best_total,
                     quality=(fb.cost_default / fb.cost_recommended
                              if fb.cost_recommended else None))
         reward = math.log(max(fb.efficiency_milli, 1) / 1000.0)

@@ -283,6 +283,12 @@ class LoopStats:
     def as_dict(self):
         return dict(self.entries)
 
+    @property
+    def cost_best(self) -> Optional[int]:
+        """Closed loop v2: the sum over epochs of each epoch's hindsight-best
+        window's cost (docs/closed-loop.md "The ceiling"); None on v1."""
+        return self.get("cost_best")
+
 
 def parse_loop_stats(text: str) -> LoopStats:
     out = []

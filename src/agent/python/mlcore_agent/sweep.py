@@ -16,8 +16,10 @@ Agents: default (no recommendation: the default algorithm alone, 1.000),
 knn (the C++ agent's rule) and tree (scikit-learn), as in
 mlcore_agent.agents.loop.  Workloads: `synthetic` (the built-in
 generator) or trace files (FORMATS-v2 "MLTRACE"), which each task writes
-to ml_readahead/workload: that needs closed loop v2, and on a v1 loop the
-task fails with a clear message in its row's `error` column.
+to ml_readahead/workload (MlLoopClient.write_workload) before the agent's
+first epoch, so every epoch replays the trace.  A file that is not a
+valid trace (or a v1 loop, without the attribute) fails that task with a
+one-line message naming the workload in its row's `error` column.
 
 The CSV has one row per task, sorted by (workload, agent, seed):
 agent,seed,workload,epochs,cumulative_efficiency,final_mode,highest_mode,
@@ -75,23 +77,28 @@ def run_agent(root, agent, epochs):
 
 
 def _load_workload(root, workload):
+    """Writes the trace file WORKLOAD into ROOT's ml_readahead/workload
+    (nothing for `synthetic`); RuntimeError naming the workload when the
+    file cannot be read, is no trace, or the loop refuses it."""
     if workload == "synthetic":
         return
     from .clients import MlLoopClient
     c = MlLoopClient(root)
-    path = c.model_path("workload")
-    if not os.path.lexists(path):
+    if not os.path.lexists(c.model_path("workload")):
         raise RuntimeError(f"workload {workload}: this loop has no workload attribute "
                            f"(closed loop v2)")
-    with open(workload, "rb") as f:
-        data = f.read()
-    fd = os.open(path, os.O_WRONLY)
     try:
-        off = 0
-        while off < len(data):
-            off += os.write(fd, data[off:off + 4096])
-    finally:
-        os.close(fd)
+        with open(workload, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise RuntimeError(f"workload {workload}: {e.strerror or e}") from e
+    try:
+        c.write_workload(data)
+    except ValueError as e:
+        raise RuntimeError(f"workload {workload}: {e}") from e
+    except OSError as e:
+        raise RuntimeError(f"workload {workload}: ml_readahead/workload refused it "
+                           f"({e.strerror or e}: not a valid MLTRACE trace)") from e
 
 
 def run_task(agent, seed, workload, epochs, door=None):
@@ -111,11 +118,12 @@ def run_task(agent, seed, workload, epochs, door=None):
                 env = inst.env
                 env["PYTHONPATH"] = os.pathsep.join(
                     p for p in (_PKG_PARENT, env.get("PYTHONPATH")) if p)
+                wl = workload if workload == "synthetic" else os.path.abspath(workload)
                 p = inst.run([sys.executable, "-m", "mlcore_agent.sweep", "--one", agent,
-                              "--epochs", str(epochs), "--workloads", workload], env=env)
+                              "--epochs", str(epochs), "--workloads", wl], env=env)
                 if p.returncode != 0:
-                    raise RuntimeError(p.stderr.strip().splitlines()[-1] if p.stderr
-                                       else f"exit {p.returncode}")
+                    last = (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[-1]
+                    raise RuntimeError(last.removeprefix("mlcore_agent.sweep: "))
                 import json
                 res = json.loads(p.stdout.strip().splitlines()[-1])
                 dt = res.pop("seconds")
@@ -223,7 +231,11 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.one:
         import json
-        _load_workload("/", a.workloads)
+        try:
+            _load_workload("/", a.workloads)
+        except RuntimeError as e:
+            print(f"mlcore_agent.sweep: {e}", file=sys.stderr)
+            return 1
         t0 = time.perf_counter()
         res = run_agent("/", a.one, a.epochs)
         res["seconds"] = time.perf_counter() - t0

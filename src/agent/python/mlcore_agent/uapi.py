@@ -62,6 +62,14 @@ ML_LOOP_F_DEFAULT_WINDOW = 3
 ML_LOOP_F_RUN_LENGTH = 4
 ML_LOOP_F_COUNT = 5
 
+# Closed loop v2 workload traces ("MLTRACE" version 1, docs/closed-loop.md).
+ML_LOOP_TRACE_MAGIC = 0x3143524D  # "MRC1"
+ML_LOOP_TRACE_VERSION = 1
+ML_LOOP_TRACE_HEADER_SIZE = 32
+ML_LOOP_TRACE_RUN_SIZE = 8
+ML_LOOP_TRACE_MAX_RUNS = 65536
+ML_LOOP_TRACE_CHUNK = 4096
+
 # The windows an agent may recommend: 0, 1, 2, 4, ..., 256 (the hindsight
 # best is always one of them).
 WINDOWS = (0,) + tuple(1 << i for i in range(9))

@@ -15,20 +15,25 @@ epoch (one MlLoopEnv.step):
   nearest past epochs: risk-averse, because a window too large costs more
   than one too small and one bad epoch sends the model back to
   EMERGENCY); same arithmetic, so its trace is mlc-agent-loop's, byte for
-  byte (test/python/test_agents.py checks it).
+  byte (test/python/test_agents.py checks it against --agent window).
 - --policy (closed loop v2 only): the tree is fitted on the DATASET fields
   as integers and written as a POLICY record (mlcore_agent.policy) that the
   kernel evaluates at each miss.  On a loop without POLICY records
   (MlLoopClient.supports_policy() is False) it stops with an error.
 
-The progress lines, the summary and the CSV trace (--csv) have the format
-of mlc-agent-loop, so the two agents' gains compare line by line.  Same
+The progress lines (with `share N%`), the summary (with the share of the
+hindsight gain captured) and the CSV trace (--csv, with closed loop v2's
+cost_best,share,ceiling columns from the growth of `stats`' cost_best)
+have the format of mlc-agent-loop, so the two agents' gains compare line
+by line; knn's are `mlc-agent-loop --agent window`'s byte for byte.  Same
 instance seed, same output.
 """
 import argparse
 import sys
 
-from ..env import MlLoopEnv, WINDOWS, features_of, window_level
+import math
+
+from ..env import MlLoopEnv, WINDOWS, features_of, share_of, window_level
 from ..parse import ProtocolError, mode_name
 from .. import policy as _policy
 from .. import uapi
@@ -106,6 +111,20 @@ def _milli(v):
     return f"{v // 1000}.{v % 1000:03d}"
 
 
+def _lround(x):
+    """C's lround(): to the nearest, halves away from zero."""
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+def _trunc10(v):
+    """C's int division by 10 (towards zero)."""
+    return -(-v // 10) if v < 0 else v // 10
+
+
+def _signed_milli(v):
+    return ("-" if v < 0 else "") + _milli(abs(v))
+
+
 def _wtext(w):
     return "none" if w is None else str(w)
 
@@ -120,22 +139,27 @@ def run(root="/", epochs=60, model="tree", k=5, use_policy=False, name="loop",
     learner = (PolicyLearner() if use_policy else
                KnnLearner(k) if model == "knn" else TreeLearner(k))
     rows = []
-    sums = dict(default=0, actual=0, recommended=0)
+    sums = dict(default=0, actual=0, recommended=0, best=0)
     rec_epoch = None
     highest = uapi.ML_LIB_EMERGENCY_MODE
     try:
         obs, info = env.reset()
         for i in range(epochs):
             d, fb = info["dataset"], info["feedback"]
+            if info["cost_best"] is None:
+                raise ProtocolError("ml_readahead/stats: no 'cost_best'")
             learner.learn(d)
             mode_after = uapi.MODE_NAMES.index(info["mode_after"])
             sums["default"] += fb.cost_default
             sums["actual"] += fb.cost_actual
             sums["recommended"] += fb.cost_recommended
+            sums["best"] = info["cost_best_total"]
             highest = max(highest, mode_after)
             if mode_after == uapi.ML_LIB_RECOMMENDATION_MODE and rec_epoch is None:
                 rec_epoch = fb.epoch
             cumulative = sums["default"] * 1000 // sums["actual"] if sums["actual"] else 1000
+            ceiling = sums["default"] * 1000 // sums["best"] if sums["best"] else 1000
+            share = _lround(1000.0 * share_of(sums["default"], sums["actual"], sums["best"]))
             if use_policy:
                 nodes = learner.nodes()
                 nxt = None if nodes is None else f"policy({len(nodes)} nodes)"
@@ -146,7 +170,8 @@ def run(root="/", epochs=60, model="tree", k=5, use_policy=False, name="loop",
                        ewma=round(info["ewma"] * 1000), applied=fb.applied_permille,
                        window=fb.recommended_window, best=fb.best_window,
                        cost_default=fb.cost_default, cost_actual=fb.cost_actual,
-                       mode_after=mode_after, cumulative=cumulative, policy=fb.policy)
+                       mode_after=mode_after, cumulative=cumulative, policy=fb.policy,
+                       cost_best=info["cost_best"], share=share, ceiling=ceiling)
             rows.append(row)
             if progress_every <= 1 or mode_after != fb.mode or \
                     fb.epoch % progress_every == 0 or i + 1 == epochs:
@@ -154,7 +179,7 @@ def run(root="/", epochs=60, model="tree", k=5, use_policy=False, name="loop",
                     f"{_milli(fb.efficiency_milli)}  ewma {_milli(row['ewma'])}  applied "
                     f"{fb.applied_permille // 10}%  window "
                     f"{'policy' if fb.policy else _wtext(fb.recommended_window)} (best "
-                    f"{fb.best_window})  next {_wtext(nxt)}"
+                    f"{fb.best_window})  next {_wtext(nxt)}  share {_trunc10(share)}%"
                     + (f"  -> {mode_name(mode_after)}" if mode_after != fb.mode else ""))
             last = i + 1 == epochs
             if use_policy:
@@ -178,6 +203,8 @@ def run(root="/", epochs=60, model="tree", k=5, use_policy=False, name="loop",
     return dict(rows=rows, final_mode=final, highest_mode=highest,
                 recommendation_epoch=rec_epoch, sum_default=sums["default"],
                 sum_actual=sums["actual"], sum_recommended=sums["recommended"],
+                sum_best=sums["best"],
+                share=share_of(sums["default"], sums["actual"], sums["best"]),
                 cumulative_efficiency=(sums["default"] / sums["actual"]
                                        if sums["actual"] else 1.0))
 
@@ -185,13 +212,14 @@ def run(root="/", epochs=60, model="tree", k=5, use_policy=False, name="loop",
 def trace_csv(rep) -> str:
     """mlc-agent-loop's CSV (loop_agent.cc trace_csv), -2 for a policy."""
     out = ["epoch,mode,efficiency,ewma,applied,window,best,cost_default,cost_actual,"
-           "mode_after,cumulative\n"]
+           "mode_after,cumulative,cost_best,share,ceiling\n"]
     for r in rep["rows"]:
         w = -2 if r["policy"] else (-1 if r["window"] is None else r["window"])
         out.append(f"{r['epoch']},{r['mode']},{_milli(r['efficiency'])},{_milli(r['ewma'])},"
                    f"{r['applied'] // 1000}.{r['applied'] % 1000:03d},{w},{r['best']},"
                    f"{r['cost_default']},{r['cost_actual']},{r['mode_after']},"
-                   f"{_milli(r['cumulative'])}\n")
+                   f"{_milli(r['cumulative'])},{r['cost_best']},"
+                   f"{_signed_milli(r['share'])},{_milli(r['ceiling'])}\n")
     return "".join(out)
 
 
@@ -204,6 +232,11 @@ def summary_lines(rep, csv=None):
         lines.append("did not reach recommendation")
     lines.append(f"cumulative efficiency: {rep['cumulative_efficiency']:.3f} (default cost "
                  f"{rep['sum_default']}, actual {rep['sum_actual']})")
+    lines.append(f"share of the hindsight gain captured: {rep['share']:.3f} ((default "
+                 f"{rep['sum_default']} - actual {rep['sum_actual']}) / (default - best "
+                 f"{rep['sum_best']})"
+                 + ("; above 1: the policy adapted inside epochs, beyond any fixed window"
+                    if rep["share"] > 1.0 else "") + ")")
     if csv:
         lines.append(f"trace: {csv}")
     return lines
