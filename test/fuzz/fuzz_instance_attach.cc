@@ -21,6 +21,7 @@
 // harness removes its objects (/dev/shm/mlcore-emu.<uid>.fuzz-*-<pid>)
 // when it exits normally.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -218,6 +219,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	auto *h = reinterpret_cast<InstanceHeader *>(image.data());
 	if (h->magic == 0)
 		h->magic = kSegmentMagic;
+	// A lock word naming a live thread is an instance in use: attaching
+	// it and locking waits for that owner, by design (and says so when it
+	// is stopped).  Only owners that do not exist are damage.
+	if (auto *seg = reinterpret_cast<InstanceSegment *>(image.data());
+	    image.size() >= sizeof(InstanceSegment)) {
+		pid_t tid = seg->devices.lock.m.__data.__lock & 0x3fffffff;
+		if (tid != 0 && kill(tid, 0) == 0)
+			seg->devices.lock.m.__data.__lock = 0;
+	}
 	trace("object of %zu bytes (valid: %zu)", object_size, image.size());
 	write_object(image, object_size);
 

@@ -93,6 +93,7 @@ bool same_but_refused(const ml_loop_dev &a, const ml_loop_dev &b, uint64_t refus
 {
 	ml_loop_dev x = a;
 	x.rec_refused = refused;
+	x.policy_stage = b.policy_stage;	// scratch of a refused policy: never read
 	return std::memcmp(&x, &b, sizeof(x)) == 0;
 }
 
