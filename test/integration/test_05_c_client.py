@@ -7,7 +7,6 @@ import ctypes
 import errno
 import mmap
 import os
-import platform
 import struct
 import subprocess
 
@@ -46,13 +45,13 @@ class CClientTest(h.EmuTestCase):
         p = self.run_client(-1)
         self.assertEqual(p.returncode, 0, f"\n{p.stdout}{p.stderr}")
 
-    def test_pinned_door_difference_get_result_at_a_page_edge(self):
-        """GET_RESULT into an int whose last ACCESSIBLE bytes end a page
-        (the rest PROT_NONE): EFAULT on every kernel.  What lands in the
-        accessible bytes is the FUSE layer's: Linux 6.1's copies nothing
-        (the reply is copied whole), newer kernels were measured copying
-        the accessible bytes (6.18).  Pinned per kernel version
-        (docs/door-differences.md)."""
+    def test_get_result_at_a_page_edge_copies_the_accessible_bytes(self):
+        """GET_RESULT into an int whose last 1-3 ACCESSIBLE bytes end a page
+        (the rest PROT_NONE): EFAULT, and the accessible bytes hold the
+        value's first bytes, as the driver's partial copy_to_user leaves
+        them.  Measured the same through FUSE on Debian's 6.1 (the QEMU
+        guest's probe, guest-fuse.probe) and on the 6.18 host; the doc
+        used to claim the FUSE layer copied nothing."""
         fd = self.open_dev()
         value = 0x11223344
         h.set_result(fd, value)
@@ -69,16 +68,8 @@ class CClientTest(h.EmuTestCase):
                 area[start:page] = b"\xee" * inside
                 r = libc.ioctl(fd, h.GET_RESULT, ctypes.c_void_p(base + start))
                 self.assertEqual((r, ctypes.get_errno()), (-1, errno.EFAULT))
-                got = area[start:page]
-                whole = struct.pack("=i", value)[:inside]
-                kernel = tuple(int(x) for x in
-                               platform.release().split("-")[0].split(".")[:2])
-                if kernel <= (6, 1):
-                    self.assertEqual(got, b"\xee" * inside)
-                else:
-                    self.assertIn(got, (b"\xee" * inside, whole))
-                    print(f"kernel {platform.release()}: {inside} accessible "
-                          f"byte(s) {'copied' if got == whole else 'untouched'}")
+                self.assertEqual(area[start:page],
+                                 struct.pack("=i", value)[:inside])
         del base
 
 
