@@ -97,6 +97,9 @@ public:
 
 private:
 	class Call;
+	class ReadLock;
+	// Under the lock: undo an operation whose process died inside it.
+	void undo_dead_operation();
 
 	DeviceState &state_;
 	DeviceServices services_;

@@ -133,6 +133,23 @@ void check_state(const std::string &name, const InstanceSegment &s)
 		bad = ml_loop_dev_check(&d.mlloop);
 	if (!bad)
 		bad = d.klog.check();
+	// An operation's undo journal left by a dead process is copied back
+	// by the next locker: it is checked the same way.
+	const OpJournal &j = d.journal;
+	if (!bad && j.active) {
+		if ((j.touches & kTouchMlcore) && mlcore_dev_check(&j.mlcore))
+			bad = "journal.mlcore";
+		else if ((j.touches & kTouchMllib) && ml_lib_test_dev_check(&j.mllib))
+			bad = "journal.mllib";
+		else if ((j.touches & kTouchMlloop) && ml_loop_dev_check(&j.mlloop))
+			bad = "journal.mlloop";
+		else if (j.klog.saved > KernelLogUndo::kRecords)
+			bad = "journal.klog.saved";
+		for (uint32_t i = 0; !bad && i < j.klog.saved; i++)
+			if (j.klog.records[i].len > sizeof(j.klog.records[i].text) ||
+			    j.klog.records[i].level > 7)
+				bad = "journal.klog.records";
+	}
 	if (bad)
 		throw InstanceError(fmt::format(
 			"instance '{}': /dev/shm/{} is damaged ({} out of range); "

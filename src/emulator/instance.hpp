@@ -31,7 +31,7 @@
 namespace mlc {
 
 // Bump whenever InstanceSegment (or anything inside it) changes shape.
-constexpr uint32_t kSegmentLayoutVersion = 3;	// 3: + closed loop (mlloop)
+constexpr uint32_t kSegmentLayoutVersion = 4;	// 4: + undo journal
 constexpr uint64_t kSegmentMagic = 0x31554d4545524f43ULL;  // "COREEMU1"
 
 struct InstanceHeader {

@@ -21,6 +21,29 @@ void KernelLogRing::append(int level, int64_t ts_ns, std::string_view text)
 	next_seq++;
 }
 
+void (*g_kernel_log_test_hook)() = nullptr;
+
+void KernelLogUndo::save_before_append(const KernelLogRing &ring)
+{
+	if (ring.next_seq < KernelLogRing::kRecords)
+		return;		// the slot holds no record yet
+	if (saved == kRecords) {
+		overflow = 1;
+		return;
+	}
+	records[saved] = ring.records[ring.next_seq % KernelLogRing::kRecords];
+	saved++;
+}
+
+// Saved records go back to their slots, then next_seq: every record the
+// operation appended is past next_seq again, so it is gone.
+void KernelLogUndo::restore(KernelLogRing &ring) const
+{
+	for (uint32_t i = 0; i < saved; i++)
+		ring.records[records[i].seq % KernelLogRing::kRecords] = records[i];
+	ring.next_seq = next_seq;
+}
+
 const char *KernelLogRing::check() const
 {
 	for (const KernelLogRecord &rec : records) {
