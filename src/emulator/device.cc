@@ -59,11 +59,15 @@ void journal_begin(DeviceState &s, uint32_t touches)
 	std::atomic_signal_fence(std::memory_order_seq_cst);
 }
 
-// The operation's commit point: one store.
+// The operation's commit point is the mark's clearing; its kernel-log
+// records are shown after it (a kill in between: the next locker shows
+// them, KernelLogUndo::finish).
 void journal_end(DeviceState &s)
 {
 	std::atomic_signal_fence(std::memory_order_seq_cst);
 	journal_mark(s.journal).store(0, std::memory_order_release);
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+	s.journal.klog.publish(s.klog);
 }
 
 }  // namespace
@@ -74,8 +78,10 @@ void journal_end(DeviceState &s)
 void Device::undo_dead_operation()
 {
 	OpJournal &j = state_.journal;
-	if (!journal_mark(j).load(std::memory_order_acquire))
+	if (!journal_mark(j).load(std::memory_order_acquire)) {
+		j.klog.finish(state_.klog);
 		return;
+	}
 	if (j.touches & kTouchMlcore)
 		std::memcpy(&state_.mlcore, &j.mlcore, sizeof(j.mlcore));
 	if (j.touches & kTouchMllib)
@@ -83,8 +89,10 @@ void Device::undo_dead_operation()
 	if (j.touches & kTouchMlloop)
 		std::memcpy(&state_.mlloop, &j.mlloop, sizeof(j.mlloop));
 	j.klog.restore(state_.klog);
+	j.klog.cursor = j.klog.next_seq;	// nothing left to show
 	services_.logfile->undo(j.logfile);
-	journal_end(state_);
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+	journal_mark(j).store(0, std::memory_order_release);
 }
 
 // One core call: the instance lock held for its whole duration, and a host

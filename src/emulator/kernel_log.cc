@@ -2,6 +2,7 @@
 #include "emulator/kernel_log.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -10,38 +11,56 @@ namespace mlc {
 
 void KernelLogRing::append(int level, int64_t ts_ns, std::string_view text)
 {
-	KernelLogRecord &rec = records[next_seq % kRecords];
-	rec.seq = next_seq;
+	write(next_seq, level, ts_ns, text);
+	next_seq++;
+}
+
+void KernelLogRing::write(uint64_t seq, int level, int64_t ts_ns, std::string_view text)
+{
+	KernelLogRecord &rec = records[seq % kRecords];
+	rec.seq = seq;
 	rec.ts_ns = ts_ns;
 	rec.level = static_cast<uint8_t>(level & 7);
 	rec.reserved = 0;
 	size_t len = std::min(text.size(), sizeof(rec.text));
 	std::memcpy(rec.text, text.data(), len);
 	rec.len = static_cast<uint16_t>(len);
-	next_seq++;
 }
 
 void (*g_kernel_log_test_hook)() = nullptr;
 
-void KernelLogUndo::save_before_append(const KernelLogRing &ring)
+void KernelLogUndo::append(KernelLogRing &ring, int level, int64_t ts_ns,
+			   std::string_view text)
 {
-	if (ring.next_seq < KernelLogRing::kRecords)
-		return;		// the slot holds no record yet
-	if (saved == kRecords) {
-		overflow = 1;
-		return;
+	// The slot holds a shown record (seq cursor - kRecords) once the ring
+	// has wrapped: keep it before it is overwritten.
+	if (cursor >= KernelLogRing::kRecords && cursor - next_seq < KernelLogRing::kRecords) {
+		if (saved < kRecords) {
+			records[saved] = ring.records[cursor % KernelLogRing::kRecords];
+			std::atomic_signal_fence(std::memory_order_release);
+			saved++;
+		} else {
+			overflow = 1;
+		}
 	}
-	records[saved] = ring.records[ring.next_seq % KernelLogRing::kRecords];
-	saved++;
+	std::atomic_signal_fence(std::memory_order_release);
+	ring.write(cursor, level, ts_ns, text);
+	std::atomic_signal_fence(std::memory_order_release);
+	cursor++;
+}
+
+void KernelLogUndo::publish(KernelLogRing &ring) const
+{
+	std::atomic_ref<uint64_t>(ring.next_seq).store(cursor, std::memory_order_release);
 }
 
 // Saved records go back to their slots, then next_seq: every record the
-// operation appended is past next_seq again, so it is gone.
+// operation wrote is past next_seq, so it is gone.
 void KernelLogUndo::restore(KernelLogRing &ring) const
 {
 	for (uint32_t i = 0; i < saved; i++)
 		ring.records[records[i].seq % KernelLogRing::kRecords] = records[i];
-	ring.next_seq = next_seq;
+	std::atomic_ref<uint64_t>(ring.next_seq).store(next_seq, std::memory_order_release);
 }
 
 const char *KernelLogRing::check() const
