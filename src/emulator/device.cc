@@ -296,6 +296,12 @@ std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)
 	return state_.klog.since(from);
 }
 
+const char *Device::under_lock(const std::function<const char *()> &fn)
+{
+	ReadLock guard(*this);
+	return fn();
+}
+
 mlcore_dev Device::mlcore_snapshot()
 {
 	ReadLock guard(*this);

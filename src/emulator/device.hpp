@@ -95,6 +95,10 @@ public:
 
 	const DeviceServices &services() const { return services_; }
 
+	// fn() under the lock, after undoing an operation whose process died
+	// inside it (the attach-time check of a segment, instance.cc).
+	const char *under_lock(const std::function<const char *()> &fn);
+
 private:
 	class Call;
 	class ReadLock;

@@ -122,8 +122,9 @@ void check_owner(const std::string &seg, int fd)
 			st.st_mode & 07777, getuid()));
 }
 
-// Every index and count stored in the segment, checked before any use.
-void check_state(const std::string &name, const InstanceSegment &s)
+// Every index and count stored in the segment, checked before any use:
+// nullptr, or the first field out of range.
+const char *state_problem(const InstanceSegment &s)
 {
 	const DeviceState &d = s.devices;
 	const char *bad = mlcore_dev_check(&d.mlcore);
@@ -150,10 +151,14 @@ void check_state(const std::string &name, const InstanceSegment &s)
 			    j.klog.records[i].level > 7)
 				bad = "journal.klog.records";
 	}
-	if (bad)
-		throw InstanceError(fmt::format(
-			"instance '{}': /dev/shm/{} is damaged ({} out of range); "
-			"run `mlcore-emu reset --instance {}` to recreate it (its "
+	return bad;
+}
+
+void refuse_damaged(const std::string &name, const char *bad)
+{
+	throw InstanceError(fmt::format(
+		"instance '{}': /dev/shm/{} is damaged ({} out of range); "
+		"run `mlcore-emu reset --instance {}` to recreate it (its "
 			"state is lost)", name, Instance::segment_name(name), bad, name));
 }
 
@@ -344,9 +349,18 @@ std::unique_ptr<Instance> Instance::open_existing(const std::string &name)
 		check_owner(seg, shm.get_mapping_handle().handle);
 		bip::mapped_region region(shm, bip::read_write);
 		check_layout(name, region);
-		check_state(name, *static_cast<const InstanceSegment *>(
-					  region.get_address()));
-		return std::unique_ptr<Instance>(new Instance(name, std::move(region)));
+		const auto *seg = static_cast<const InstanceSegment *>(region.get_address());
+		// Read without the lock, so possibly inside another process's
+		// operation, or after one that died inside it: a problem is
+		// looked at again under the lock, the dead one's operation
+		// undone first (device_state.hpp).
+		const char *bad = state_problem(*seg);
+		std::unique_ptr<Instance> inst(new Instance(name, std::move(region)));
+		if (bad)
+			bad = inst->device().under_lock([&] { return state_problem(*seg); });
+		if (bad)
+			refuse_damaged(name, bad);
+		return inst;
 	} catch (const bip::interprocess_exception &e) {
 		if (e.get_error_code() == bip::not_found_error)
 			throw InstanceError(fmt::format(

@@ -58,7 +58,7 @@ void KernelLogUndo::publish(KernelLogRing &ring) const
 // operation wrote is past next_seq, so it is gone.
 void KernelLogUndo::restore(KernelLogRing &ring) const
 {
-	for (uint32_t i = 0; i < saved; i++)
+	for (uint32_t i = 0; i < saved && i < kRecords; i++)
 		ring.records[records[i].seq % KernelLogRing::kRecords] = records[i];
 	std::atomic_ref<uint64_t>(ring.next_seq).store(next_seq, std::memory_order_release);
 }
