@@ -159,7 +159,7 @@ void refuse_damaged(const std::string &name, const char *bad)
 	throw InstanceError(fmt::format(
 		"instance '{}': /dev/shm/{} is damaged ({} out of range); "
 		"run `mlcore-emu reset --instance {}` to recreate it (its "
-			"state is lost)", name, Instance::segment_name(name), bad, name));
+		"state is lost)", name, Instance::segment_name(name), bad, name));
 }
 
 template <typename T>
