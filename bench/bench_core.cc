@@ -10,6 +10,10 @@
 //                  difference between the two
 //   render/...     the proc texts straight into a caller buffer
 //   seq/...        the seq_file model: open, read the whole file, close
+//   loop/...       the closed loop v2 (docs/closed-loop.md, "Policies"):
+//                  the per-miss policy evaluation (the features from the
+//                  sliding window, then the tree), the per-access window
+//                  update, and whole epochs with a window or a policy
 //   lock/...       the instance mutex alone
 //   calibration/.. what the bench's own bookkeeping costs per iteration
 //
@@ -38,6 +42,7 @@
 #include <system_error>
 
 extern "C" {
+#include "core/ml_loop_sim.h"
 #include "core/mlcore_dev.h"
 #include "core/seq_file_model.h"
 }
@@ -530,9 +535,146 @@ void register_all()
 
 }  // namespace
 
+// --- the closed loop v2 ----------------------------------------------------
+
+// A full tree of the given depth over the features, thresholds spread over
+// each feature's range: every evaluation visits `depth` nodes.
+void full_tree(ml_loop_tree *t, unsigned depth)
+{
+	static const uint16_t range[ML_LOOP_F_COUNT] = {1000, 51200, 1000, 128, 600};
+	std::memset(t, 0, sizeof(*t));
+	unsigned inner = (1u << (depth - 1)) - 1, total = 2 * inner + 1;
+	for (unsigned i = 0; i < total; i++) {
+		ml_loop_policy_node &n = t->nodes[i];
+		if (i < inner) {
+			n.feature = uint8_t(i % ML_LOOP_F_COUNT);
+			n.value = uint16_t((i * 2654435761u >> 8) % range[n.feature]);
+			n.left = uint16_t(2 * i + 1);
+			n.right = uint16_t(2 * i + 2);
+		} else {
+			n.feature = ML_LOOP_POLICY_LEAF;
+			n.value = uint16_t(1u << (i % 9));
+		}
+	}
+	t->node_count = total;
+}
+
+// A window that has seen 4096 accesses of the mixed kind.
+void warm_window(ml_loop_feat *f)
+{
+	uint64_t rng = 7;
+	uint32_t p = 0, left = 0;
+	ml_loop_feat_init(f);
+	for (int i = 0; i < 4096; i++) {
+		bool cont = left > 0;
+		if (!left) {
+			p = ml_loop_rand_below(&rng, 1u << 20);
+			left = 8 + ml_loop_rand_below(&rng, 57);
+		}
+		ml_loop_feat_push(f, p++, cont);
+		left--;
+	}
+}
+
+// One miss's policy evaluation: the features now, then the tree (a
+// chain of 16 nodes: the longest path a valid policy may have).
+void BM_LoopPolicyEvalChain16(benchmark::State &state)
+{
+	static ml_loop_feat f;
+	static ml_loop_tree t;
+	warm_window(&f);
+	std::memset(&t, 0, sizeof(t));
+	for (unsigned i = 0; i < 15; i++) {
+		t.nodes[i] = {ML_LOOP_F_RUN_LENGTH, 0, uint16_t(1000 + i), uint16_t(i + 1),
+			      uint16_t(16 + i)};
+		t.nodes[16 + i] = {ML_LOOP_POLICY_LEAF, 0, uint16_t(i), 0, 0};
+	}
+	t.nodes[15] = {ML_LOOP_POLICY_LEAF, 0, 256, 0, 0};
+	t.node_count = 31;
+	uint32_t v[ML_LOOP_F_COUNT];
+	ml_loop_feat_values(&f, 4, v);
+	if (!check(state, ml_loop_tree_eval(&t, v) == 256, "chain: 16 nodes down to 256"))
+		return;
+	uint32_t dw = 4;
+	for (auto _ : state) {
+		ml_loop_feat_values(&f, dw, v);
+		benchmark::DoNotOptimize(dw = ml_loop_tree_eval(&t, v) | 4);
+	}
+}
+
+// The same on a full tree of depth 7 (127 nodes, a trained tree's size).
+void BM_LoopPolicyEvalFull7(benchmark::State &state)
+{
+	static ml_loop_feat f;
+	static ml_loop_tree t;
+	warm_window(&f);
+	full_tree(&t, 7);
+	uint32_t v[ML_LOOP_F_COUNT];
+	ml_loop_feat_values(&f, 4, v);
+	if (!check(state, ml_loop_tree_eval(&t, v) <= ML_LOOP_MAX_WINDOW, "a leaf's window"))
+		return;
+	uint32_t dw = 4;
+	for (auto _ : state) {
+		ml_loop_feat_values(&f, dw, v);
+		benchmark::DoNotOptimize(dw = ml_loop_tree_eval(&t, v) & 127);
+	}
+}
+
+// One access into the sliding window (ring, counts, page-count table).
+void BM_LoopFeatPush(benchmark::State &state)
+{
+	static ml_loop_feat f;
+	warm_window(&f);
+	uint64_t rng = 3;
+	uint32_t p = 0;
+	for (auto _ : state) {
+		bool cont = (p & 31) != 0;
+		p = cont ? p + 1 : ml_loop_rand_below(&rng, 1u << 20);
+		ml_loop_feat_push(&f, p, cont);
+	}
+	if (f.n != ML_LOOP_EPOCH_ACCESSES || f.distinct > f.n)
+		check(state, false, "window counts");
+}
+
+// A whole epoch (512 accesses, all shadows and the 10 candidates) in
+// RECOMMENDATION with a fixed window, then with a depth-7 policy.
+void loop_epoch_bench(benchmark::State &state, bool policy)
+{
+	static ml_loop_sim sim;
+	ml_loop_sim_init(&sim, 1);
+	full_tree(&sim.policy, 7);
+	ml_loop_epoch ep;
+	uint32_t rec = policy ? ML_LOOP_POLICY_WINDOW : 64;
+	ml_loop_sim_epoch(&sim, ML_LIB_RECOMMENDATION_MODE, rec, &ep);
+	if (!check(state, ep.cost_best <= ep.cost_default && ep.cost_recommended > 0,
+		   "epoch costs"))
+		return;
+	for (auto _ : state) {
+		ml_loop_sim_epoch(&sim, ML_LIB_RECOMMENDATION_MODE, rec, &ep);
+		benchmark::DoNotOptimize(ep.cost_actual);
+	}
+}
+void BM_LoopEpochWindow(benchmark::State &state) { loop_epoch_bench(state, false); }
+void BM_LoopEpochPolicy(benchmark::State &state) { loop_epoch_bench(state, true); }
+
+void register_loop()
+{
+	benchmark::RegisterBenchmark("loop/policy_eval/chain_16", BM_LoopPolicyEvalChain16)
+		->Unit(benchmark::kNanosecond);
+	benchmark::RegisterBenchmark("loop/policy_eval/full_depth_7", BM_LoopPolicyEvalFull7)
+		->Unit(benchmark::kNanosecond);
+	benchmark::RegisterBenchmark("loop/feature_window_push", BM_LoopFeatPush)
+		->Unit(benchmark::kNanosecond);
+	benchmark::RegisterBenchmark("loop/epoch/window", BM_LoopEpochWindow)
+		->Unit(benchmark::kMicrosecond);
+	benchmark::RegisterBenchmark("loop/epoch/policy", BM_LoopEpochPolicy)
+		->Unit(benchmark::kMicrosecond);
+}
+
 int main(int argc, char **argv)
 {
 	register_all();
+	register_loop();
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 2;

@@ -22,6 +22,7 @@ extern "C" {
 #include "core/vfs_model.h"
 }
 #include "../include/uapi/ml_lib.h"
+#include "../include/uapi/ml_loop.h"
 #include "../include/uapi/mlcore.h"
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
@@ -39,6 +40,7 @@ constexpr size_t kMaxTransfer = 4096;
 const CuseDevice kDevices[] = {
 	{MLCORE_DEVICE_NAME, "dev/mlcore", MLCORE_MAJOR, 0},
 	{ML_LIB_TEST_DEVICE_NAME, "dev/" ML_LIB_TEST_DEVICE_NAME, 0, 0},
+	{ML_LOOP_DEVICE_NAME, "dev/" ML_LOOP_DEVICE_NAME, 0, 0},
 };
 
 // One open file description: the table's open file and, since the CUSE
@@ -69,6 +71,14 @@ std::string CuseDevice::known_names()
 	for (const auto &d : kDevices)
 		s += (s.empty() ? "" : ", ") + d.name;
 	return s;
+}
+
+std::string cuse_unusable_reason(int err)
+{
+	return fmt::format("cannot use /dev/cuse: {}; real character devices need "
+			   "the cuse module and root: run `modprobe cuse` as root "
+			   "(without root: `mlcore-emu serve --root DIR` or "
+			   "`mlcore-emu run`)", strerror(err));
 }
 
 std::string chrdev_major_owner(unsigned int major)
@@ -214,6 +224,10 @@ void cuse_ioctl(fuse_req_t req, int cmd_arg, void *arg, fuse_file_info *fi,
 void cuse_init_done(void *userdata)
 {
 	auto *d = static_cast<Impl *>(userdata);
+	if (d->opts.on_ready) {
+		d->opts.on_ready();
+		return;
+	}
 	fmt::print(stderr, "mlcore-cuse: /dev/{} is served (instance '{}')\n",
 		   d->dev.name, d->inst.name());
 }
@@ -253,9 +267,7 @@ void CuseDoor::create()
 {
 	if (access("/dev/cuse", R_OK | W_OK) != 0)
 		throw CuseError(fmt::format(
-			"cannot use /dev/cuse: {}. Load the cuse module (modprobe "
-			"cuse) and run as root; without CUSE use the FUSE door "
-			"(mlcore-emu serve)", strerror(errno)));
+			"{}", cuse_unusable_reason(errno)));
 
 	unsigned int major = impl_->dev.major;
 	if (major) {

@@ -16,6 +16,7 @@
 // core's.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,9 @@ struct CuseDevice {
 
 struct CuseDoorOptions {
 	bool debug = false;	// libfuse's request trace on stderr
+	// Called once the kernel has created the device (instead of the
+	// "is served" line on stderr).
+	std::function<void()> on_ready;
 };
 
 class CuseDoor {
@@ -69,6 +73,9 @@ public:
 private:
 	std::unique_ptr<Impl> impl_;
 };
+
+// The one line that says /dev/cuse cannot be used (errno err) and how to fix it.
+std::string cuse_unusable_reason(int err);
 
 // Which character-device driver holds a major in /proc/devices ("" = free).
 std::string chrdev_major_owner(unsigned int major);

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// mlcore-cuse: serve an instance's devices as real character devices with
-// CUSE (/dev/mlcore on major 104 where free, /dev/mllibdev), or, with
-// --fuse-root, mount the instance's file table with the FUSE door.  A
-// static binary, so it runs in a bare initramfs (the conformance VM) where
-// the dynamically linked mlcore-emu cannot.
+// mlcore-cuse: serve one of an instance's devices as a real character
+// device with CUSE (/dev/mlcore on major 104 where free, /dev/mllibdev,
+// /dev/mlloop), or, with --fuse-root, mount the instance's file table with
+// the FUSE door.  `mlcore-emu serve --cuse` launches one per device with
+// --ready-fd and records it; it can also be run by hand.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -23,6 +26,7 @@ int main(int argc, char **argv)
 	std::string clock_text;
 	uint64_t seed = 0;
 	bool debug = false, foreground = true;
+	int ready_fd = -1;
 	app.add_option("--instance", instance, "Instance name (created if missing)")
 		->capture_default_str();
 	app.add_option("--device", device, "Device to create: " +
@@ -35,7 +39,19 @@ int main(int argc, char **argv)
 	app.add_flag("--debug,-d", debug, "Trace every request on stderr");
 	app.add_flag("-f,--foreground", foreground, "Accepted for compatibility: "
 		     "mlcore-cuse always stays in the foreground");
+	app.add_option("--ready-fd", ready_fd, "Write \"ok\" (or the error) to this "
+		       "file descriptor once the device exists, then close it and "
+		       "stderr (how mlcore-emu serve --cuse waits for it)");
 	CLI11_PARSE(app, argc, argv);
+
+	// With --ready-fd the launcher prints the error; without, stderr.
+	auto report = [&](const std::string &msg) {
+		if (ready_fd < 0)
+			return;
+		(void)!write(ready_fd, msg.data(), msg.size());
+		close(ready_fd);
+		ready_fd = -1;
+	};
 
 	try {
 		InstanceOptions opts;
@@ -48,6 +64,9 @@ int main(int argc, char **argv)
 		}
 		if (app.count("--seed"))
 			opts.seed = seed;
+		// Refused before the instance is made: nothing half-changed.
+		if (fuse_root.empty() && access("/dev/cuse", R_OK | W_OK) != 0)
+			throw CuseError(cuse_unusable_reason(errno));
 		auto inst = Instance::open_or_create(instance, opts);
 
 		if (!fuse_root.empty()) {
@@ -63,11 +82,27 @@ int main(int argc, char **argv)
 			throw std::runtime_error(fmt::format(
 				"unknown --device '{}' (known: {})", device,
 				CuseDevice::known_names()));
-		CuseDoor door(*inst, FileTable::standard(), *dev, {debug});
+		CuseDoorOptions door_opts{debug, nullptr};
+		if (ready_fd >= 0)
+			door_opts.on_ready = [&] {
+				report("ok");
+				if (debug)
+					return;
+				// A daemon now: nothing more for the launcher's stderr.
+				int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+				if (null >= 0) {
+					dup2(null, 2);
+					close(null);
+				}
+			};
+		CuseDoor door(*inst, FileTable::standard(), *dev, door_opts);
 		door.create();
 		return door.serve();
 	} catch (const std::exception &e) {
-		fmt::print(stderr, "mlcore-cuse: {}\n", e.what());
+		if (ready_fd >= 0)
+			report(e.what());
+		else
+			fmt::print(stderr, "mlcore-cuse: {}\n", e.what());
 		return 1;
 	}
 }

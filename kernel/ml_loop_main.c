@@ -4,13 +4,16 @@
  * core (src/core/ml_loop_dev.c and ml_loop_sim.c, with ml_lib.ko for the
  * model).  Everything the device decides is in the core; this file
  * registers what the emulator serves (src/emulator/ml_loop_files.cc) and
- * serialises every core call under one mutex:
+ * serialises every core call under one mutex (a `step N` is N holds of it,
+ * one per epoch):
  *   - /dev/mlloop: a dynamic major, minor 0, with open, release, read,
  *     write, unlocked_ioctl and no_llseek (a stream: lseek is ESPIPE);
  *   - the class ml_lib_loop and its device mlloop (the driver core gives it
  *     its `dev` attribute);
  *   - the model ml_readahead under the device, with the write-only
- *     `control` (0220) and the read-only mode, state, efficiency and stats.
+ *     `control` (0220), the write-only binary attribute `workload` (0200,
+ *     a trace: docs/closed-loop.md) and the read-only mode, state,
+ *     efficiency and stats.
  *
  * The simulation's seed: 8 random bytes at load, as in the emulator, or the
  * module parameter `seed` (non-zero) as the simulation's seed itself, so a
@@ -26,6 +29,7 @@
 #include <linux/kobject.h>
 #include <linux/sysfs.h>
 #include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/vmalloc.h>
 
 #include "../src/core/ml_loop_dev.h"
@@ -127,19 +131,60 @@ LOOP_ATTR(state);
 LOOP_ATTR(efficiency);
 LOOP_ATTR(stats);
 
+/*
+ * `step N` takes the mutex once per epoch, as the emulator takes its lock
+ * (docs/closed-loop.md, "Stepping"): no hold is longer than one epoch, and
+ * another writer's operation may land between two epochs.
+ */
 static ssize_t control_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
+	struct ml_loop_control ctl = { .dev = loop, .steps = 0 };
 	long ret;
+	u32 i;
+	int err;
 
 	mutex_lock(&loop_lock);
-	ret = ml_loop_dev_control_store(loop, NULL, buf, count);
+	ret = ml_loop_dev_control_store_deferred(&ctl, NULL, buf, count);
 	mutex_unlock(&loop_lock);
+	for (i = 0; ret >= 0 && i < ctl.steps; i++) {
+		mutex_lock(&loop_lock);
+		err = ml_loop_dev_step_epoch(loop, NULL);
+		mutex_unlock(&loop_lock);
+		if (err)
+			return err;
+		cond_resched();
+	}
 	return ret;
 }
 
 static struct kobj_attribute control_attr =
 	__ATTR(control, ML_LIB_MODEL_CONTROL_MODE, NULL, control_store);
+
+/* `workload`: a binary attribute, so the trace's bytes arrive unchanged
+ * (no NUL added) with their offset, in chunks of at most a page. */
+static ssize_t workload_write(struct file *filp, struct kobject *kobj,
+			      struct bin_attribute *attr, char *buf,
+			      loff_t off, size_t count)
+{
+	long ret;
+
+	mutex_lock(&loop_lock);
+	ret = ml_loop_dev_workload_write(loop, NULL, buf, count, off);
+	mutex_unlock(&loop_lock);
+	return ret;
+}
+
+static struct bin_attribute workload_attr = {
+	.attr	= { .name = "workload", .mode = ML_LOOP_WORKLOAD_ATTR_MODE },
+	.size	= 0,	/* no limit: the core checks the trace */
+	.write	= workload_write,
+};
+
+static struct bin_attribute *loop_model_bin_attrs[] = {
+	&workload_attr,
+	NULL,
+};
 
 static struct attribute *loop_model_attrs[] = {
 	&control_attr.attr,
@@ -152,6 +197,7 @@ static struct attribute *loop_model_attrs[] = {
 
 static const struct attribute_group loop_model_group = {
 	.attrs = loop_model_attrs,
+	.bin_attrs = loop_model_bin_attrs,
 };
 
 /* --- load and unload ------------------------------------------------------- */

@@ -256,7 +256,8 @@ int ensure_file(Handle *h)
 // One operation on a description: its lock held, its state loaded.
 class OpScope {
 public:
-	explicit OpScope(Handle *h) : h_(h), rec_(*h->rec), guard_(rec_.lock)
+	explicit OpScope(Handle *h)
+		: h_(h), rec_(*h->rec), guard_(rec_.lock, "an open file description")
 	{
 		if (h_->has_state && rec_.state_version != h_->loaded_version) {
 			h_->file->load_state(rec_.bytes);

@@ -20,7 +20,7 @@ namespace mlc::preload {
 namespace {
 
 constexpr uint64_t kMagic = 0x31444f4645524f43ULL;	// "COREFOD1"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;	// 2: RobustMutex keeps its owner's pid
 constexpr size_t kHeaderSize = 4096;
 constexpr size_t kFileSize = kHeaderSize + size_t{kSlotCount} * kSlotSize;
 // Lock bytes live far from the data (locks need no data behind them).
@@ -184,7 +184,7 @@ bool Registry::owner_dead(const SlotRecord &r) const
 int Registry::allocate()
 {
 	Header &h = header(base_);
-	RobustLock guard(h.lock);
+	RobustLock guard(h.lock, "the preload registry");
 	int found = -1;
 	for (uint32_t i = 0; i < h.high_water && found < 0; i++)
 		if (slot(i).state == kSlotFree)
@@ -248,21 +248,21 @@ bool Registry::decode(int64_t pos, uint32_t *i, uint64_t *gen)
 
 void Registry::publish(uint32_t i)
 {
-	RobustLock guard(header(base_).lock);
+	RobustLock guard(header(base_).lock, "the preload registry");
 	slot(i).owner_pid = 0;
 	slot(i).state = kSlotLive;
 }
 
 void Registry::free_slot(uint32_t i)
 {
-	RobustLock guard(header(base_).lock);
+	RobustLock guard(header(base_).lock, "the preload registry");
 	slot(i).owner_pid = 0;
 	slot(i).state = kSlotFree;
 }
 
 bool Registry::claim_if_gone(uint32_t i, uint64_t gen)
 {
-	RobustLock guard(header(base_).lock);
+	RobustLock guard(header(base_).lock, "the preload registry");
 	SlotRecord &r = slot(i);
 	if (r.state != kSlotLive || (r.gen & kGenMask) != (gen & kGenMask) || held(i))
 		return false;
@@ -275,7 +275,7 @@ std::vector<uint32_t> Registry::claim_all_gone()
 {
 	std::vector<uint32_t> out;
 	Header &h = header(base_);
-	RobustLock guard(h.lock);
+	RobustLock guard(h.lock, "the preload registry");
 	for (uint32_t i = 0; i < h.high_water; i++) {
 		SlotRecord &r = slot(i);
 		bool gone = false;

@@ -12,11 +12,21 @@ packages=(
 	libboost-dev libfmt-dev libcli11-dev nlohmann-json3-dev
 	libgtest-dev libgmock-dev libbenchmark-dev
 	python3 util-linux procps
+	# the man page (made at build time from the help); the .deb (cpack, dpkg-shlibdeps)
+	help2man man-db dpkg-dev
 	# the demo: iris.csv ships in python3-sklearn (not -lib); the plot
 	python3-sklearn gnuplot-nox
+	# the Python agent SDK (src/agent/python): its tests, numpy, the sweeps
+	python3-pytest python3-numpy python3-distributed
 	# the conformance suite: kernel modules built from src/core, booted in QEMU
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio
 	xz-utils zstd kmod
+	# workload traces (test_18): real programs recorded, a static one refused
+	tar grep libc6-dev strace file
+	# the fuzz harnesses (preset fuzz): clang 14; libFuzzer's runtime and
+	# <fuzzer/FuzzedDataProvider.h> are in libclang-rt-14-dev, which clang
+	# only recommends
+	clang libclang-rt-14-dev
 )
 
 if [ "${MLC_SKIP_APT:-0}" != 1 ]; then

@@ -255,6 +255,15 @@ void MlLoopClient::write_recommendation(uint32_t window, uint32_t confidence_per
 				    std::to_string(n) + " of 64 bytes");
 }
 
+void MlLoopClient::write_policy(const PolicyTree &tree, uint64_t epoch)
+{
+	std::vector<std::byte> recs = encode_policy(tree, epoch);
+	size_t n = device().write(recs);
+	if (n != recs.size())
+		throw ProtocolError("mlloop: a policy write took " + std::to_string(n) + " of " +
+				    std::to_string(recs.size()) + " bytes");
+}
+
 size_t MlLoopClient::write_raw(std::span<const std::byte> bytes, std::error_code &ec)
 {
 	Fd &f = device();

@@ -138,6 +138,10 @@ public:
 	// write; the kernel's refusal (EINVAL) is a SysError.
 	void write_recommendation(uint32_t window, uint32_t confidence_permille = 0,
 				  uint64_t epoch = 0);
+	// One POLICY (closed loop v2) in one write(2): the tree evaluated at
+	// each miss from the next epoch on.  A tree check_policy() refuses is
+	// std::invalid_argument before any write; EINVAL is a SysError.
+	void write_policy(const PolicyTree &tree, uint64_t epoch = 0);
 	// Raw bytes, one write(2), for callers that test refusals.
 	size_t write_raw(std::span<const std::byte> bytes, std::error_code &ec);
 

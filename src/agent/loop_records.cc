@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "agent/loop_records.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -76,13 +77,15 @@ std::optional<LoopRecord> decode_record(std::span<const std::byte> bytes, std::s
 		if (r.applied_permille > 1000)
 			return refuse(why, "feedback applied_permille above 1000");
 		bool none = r.recommended_window == ML_LOOP_NO_WINDOW;
-		if (!none && r.recommended_window > ML_LOOP_MAX_WINDOW)
+		bool policy = r.recommended_window == ML_LOOP_POLICY_WINDOW;
+		if (!none && !policy && r.recommended_window > ML_LOOP_MAX_WINDOW)
 			return refuse(why, "feedback recommended_window " +
 						   std::to_string(r.recommended_window));
 		if (r.best_window > ML_LOOP_MAX_WINDOW)
 			return refuse(why, "feedback best_window " + std::to_string(r.best_window));
-		int64_t want = none ? 0
-				    : static_cast<int64_t>(r.recommended_window) - r.best_window;
+		int64_t want = none || policy
+				       ? 0
+				       : static_cast<int64_t>(r.recommended_window) - r.best_window;
 		if (r.error != want)
 			return refuse(why, "feedback error " + std::to_string(r.error) +
 						   " is not recommended - best (" +
@@ -152,7 +155,8 @@ RecordBytes encode_record(const LoopRecord &rec)
 		{
 			if (f.mode < ML_LIB_EMERGENCY_MODE || f.mode > ML_LIB_RECOMMENDATION_MODE)
 				throw std::invalid_argument("feedback mode out of range");
-			if ((f.recommended_window && *f.recommended_window > ML_LOOP_MAX_WINDOW) ||
+			if ((f.recommended_window && *f.recommended_window > ML_LOOP_MAX_WINDOW &&
+			     *f.recommended_window != ML_LOOP_POLICY_WINDOW) ||
 			    f.best_window > ML_LOOP_MAX_WINDOW)
 				throw std::invalid_argument("feedback window above ML_LOOP_MAX_WINDOW");
 			ml_loop_feedback r{};
@@ -181,6 +185,104 @@ RecordBytes encode_record(const LoopRecord &rec)
 		}
 	};
 	return std::visit(Encoder{}, rec);
+}
+
+std::string check_policy(const PolicyTree &t)
+{
+	const auto &nodes = t.nodes;
+	size_t nc = nodes.size();
+	if (nc < 1 || nc > ML_LOOP_POLICY_MAX_NODES)
+		return "node_count " + std::to_string(nc) + " outside 1..255";
+	std::vector<unsigned> depth(nc, 0);
+	depth[0] = 1;
+	for (size_t i = 0; i < nc; i++) {
+		const auto &n = nodes[i];
+		std::string at = "node " + std::to_string(i) + ": ";
+		if (n.feature == ML_LOOP_POLICY_LEAF) {
+			if (n.value > ML_LOOP_MAX_WINDOW)
+				return at + "window " + std::to_string(n.value) + " above 256";
+			if (n.left || n.right)
+				return at + "a leaf with children";
+			continue;
+		}
+		if (n.feature >= ML_LOOP_F_COUNT)
+			return at + "feature " + std::to_string(n.feature) + " unknown";
+		if (n.left <= i || n.right <= i || n.left >= nc || n.right >= nc)
+			return at + "children must come after it and before node_count";
+		if (depth[i]) {
+			if (depth[i] >= ML_LOOP_POLICY_MAX_DEPTH)
+				return at + "depth above 16";
+			depth[n.left] = std::max(depth[n.left], depth[i] + 1);
+			depth[n.right] = std::max(depth[n.right], depth[i] + 1);
+		}
+	}
+	return {};
+}
+
+std::vector<std::byte> encode_policy(const PolicyTree &t, uint64_t epoch)
+{
+	if (auto why = check_policy(t); !why.empty())
+		throw std::invalid_argument("policy: " + why);
+	const size_t nc = t.nodes.size();
+	std::vector<std::byte> out;
+	for (size_t first = 0; first < nc; first += ML_LOOP_POLICY_NODES_PER_REC) {
+		ml_loop_policy r{};
+		r.hdr = header(ML_LOOP_REC_POLICY, epoch);
+		r.node_count = static_cast<__u16>(nc);
+		r.first_node = static_cast<__u16>(first);
+		r.nodes_here = static_cast<__u16>(
+			std::min<size_t>(ML_LOOP_POLICY_NODES_PER_REC, nc - first));
+		for (unsigned j = 0; j < r.nodes_here; j++) {
+			const auto &n = t.nodes[first + j];
+			r.nodes[j].feature = n.feature;
+			r.nodes[j].value = n.value;
+			r.nodes[j].left = n.left;
+			r.nodes[j].right = n.right;
+		}
+		auto b = store(r);
+		out.insert(out.end(), b.begin(), b.end());
+	}
+	return out;
+}
+
+uint32_t eval_policy(const PolicyTree &t, const std::array<uint32_t, ML_LOOP_F_COUNT> &v)
+{
+	size_t i = 0;
+	for (unsigned visits = 0; visits < ML_LOOP_POLICY_MAX_DEPTH && i < t.nodes.size();
+	     visits++) {
+		const auto &n = t.nodes[i];
+		if (n.feature == ML_LOOP_POLICY_LEAF)
+			return n.value;
+		if (n.feature >= ML_LOOP_F_COUNT)
+			break;
+		i = v[n.feature] <= n.value ? n.left : n.right;
+	}
+	return 4;	// the default's minimum, as the kernel (never for a valid tree)
+}
+
+std::string policy_text(const PolicyTree &t)
+{
+	static const char *names[] = {"seq_permille", "mean_run_x100", "distinct_permille",
+				      "default_window", "run_length"};
+	std::string out;
+	std::vector<unsigned> indent(t.nodes.size(), 0);
+	// Pre-order from the root (children come after their parent).
+	std::vector<std::pair<size_t, unsigned>> todo{{0, 0}};
+	while (!todo.empty()) {
+		auto [i, d] = todo.back();
+		todo.pop_back();
+		const auto &n = t.nodes[i];
+		out += std::string(2 * d, ' ');
+		if (n.feature == ML_LOOP_POLICY_LEAF) {
+			out += "window " + std::to_string(n.value) + "\n";
+			continue;
+		}
+		out += std::string(n.feature < ML_LOOP_F_COUNT ? names[n.feature] : "?") +
+		       " <= " + std::to_string(n.value) + "\n";
+		todo.push_back({n.right, d + 1});
+		todo.push_back({n.left, d + 1});
+	}
+	return out;
 }
 
 uint64_t record_epoch(const LoopRecord &rec) noexcept

@@ -15,6 +15,8 @@
 //     there was no recommendation);
 //   - RECOMMENDATION: window <= ML_LOOP_MAX_WINDOW.
 // Reserved words are not checked (a later kernel may use them).
+// FEEDBACK's recommended_window is ML_LOOP_POLICY_WINDOW (error 0) when a
+// POLICY was in force.
 #pragma once
 
 #include <array>
@@ -77,6 +79,32 @@ std::vector<LoopRecord> decode_records(std::span<const std::byte> bytes);
 // std::invalid_argument for values the format cannot carry (a window above
 // ML_LOOP_MAX_WINDOW, a mode out of range).  Reserved words are zero.
 RecordBytes encode_record(const LoopRecord &rec);
+
+// --- POLICY (closed loop v2): a decision tree the kernel evaluates per miss ---
+// Node 0 is the root; an inner node (feature < ML_LOOP_F_COUNT) goes to left
+// when the feature is <= value, else right, and its children come after it;
+// a leaf (feature ML_LOOP_POLICY_LEAF) has the window in value.
+struct PolicyNode {
+	uint8_t feature = ML_LOOP_POLICY_LEAF;
+	uint16_t value = 0;
+	uint16_t left = 0, right = 0;
+	bool operator==(const PolicyNode &) const = default;
+};
+struct PolicyTree {
+	std::vector<PolicyNode> nodes;
+	bool operator==(const PolicyTree &) const = default;
+};
+// "" when the kernel would accept t, else why not (the kernel's rules:
+// docs/closed-loop.md, "Policies").
+std::string check_policy(const PolicyTree &t);
+// The ceil(n / 5) POLICY records of one write(2); std::invalid_argument
+// when check_policy() refuses t.
+std::vector<std::byte> encode_policy(const PolicyTree &t, uint64_t epoch = 0);
+// The window t chooses for features v (enum ml_loop_feature order), as the
+// kernel evaluates it.
+uint32_t eval_policy(const PolicyTree &t, const std::array<uint32_t, ML_LOOP_F_COUNT> &v);
+// One line per node, indented by depth, for logs.
+std::string policy_text(const PolicyTree &t);
 
 uint64_t record_epoch(const LoopRecord &rec) noexcept;
 const char *record_type_name(const LoopRecord &rec) noexcept;

@@ -4,26 +4,53 @@
 // reports failures as one line on stderr, with the fix where there is one.
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+struct mlcore_trace_event;
+
 namespace mlc::cli {
 
+// A failure of `trace`: main prints it as "mlcore-emu trace: WHAT".
+class TraceError : public std::runtime_error {
+public:
+	using std::runtime_error::runtime_error;
+};
+
+struct TraceRecordArgs {
+	std::string out;			// the trace file to write
+	std::vector<std::string> command;	// CMD [ARGS...]
+};
+
+// `mlcore-emu trace --help`'s manual text.
+extern const char *const kTraceFooter;
+
+// What events_to_trace() made.
+struct TraceSummary {
+	uint64_t reads = 0, files = 0, runs = 0, file_pages = 0, bytes = 0;
+};
+
 struct ServeArgs {
-	std::string root;
+	std::string root;		// "" only with cuse: devices alone
+	bool cuse = false;		// + /dev/mlcore, /dev/mllibdev, /dev/mlloop
 	std::string instance = "default";
 	bool foreground = false;
 	bool allow_other = false;
 	bool debug = false;
 	std::optional<std::string> clock;
 	std::optional<uint64_t> seed;
+	std::string loop_workload;	// a trace for ml_readahead's workload
 };
 
 struct RunArgs {
 	std::string instance = "default";
+	bool rm = false;			// remove the instance when CMD exits
 	std::optional<std::string> clock;
 	std::optional<uint64_t> seed;
+	std::string loop_workload;	// a trace for ml_readahead's workload
 	std::vector<std::string> command;	// CMD [ARGS...]
 };
 
@@ -36,6 +63,8 @@ struct DemoArgs {
 	unsigned progress_every = 10;		// loop progress lines
 	bool no_plot = false;
 	std::string door = "auto";		// auto, fuse or preload
+	std::string python = "auto";		// the Python agents: auto, on, off
+	std::string trace;			// a recorded MLTRACE file, or ""
 };
 
 struct ConformanceArgs {
@@ -55,10 +84,23 @@ int conformance(const ConformanceArgs &args);
 int run(const RunArgs &args);
 // Runs the reference agents against a private served instance, plots.
 int demo(const DemoArgs &args);
-int stop(const std::string &root);
+// Stops what serves root (with --cuse, its devices too), or, with root
+// empty, every server of instance.
+int stop(const std::string &root, const std::string &instance = "");
 int status(const std::string &instance);
 int dmesg(const std::string &instance, bool follow, bool raw);
 int reset(const std::string &instance, const std::optional<std::string> &clock);
 int list();
+// `rm NAME...`, `rm --stale` (src/cli/lifecycle.cc).
+int rm(const std::vector<std::string> &names, bool force, bool stale);
+// `run --rm`: runs argv as a child, removes the instance, returns its status.
+int run_then_remove(const std::string &instance, char *const argv[]);
+// `trace record`: runs CMD under the recorder, writes the trace; CMD's
+// exit status.
+int trace_record(const TraceRecordArgs &args);
+// The recorder's events as a workload trace (docs/closed-loop.md); throws
+// TraceError when they make no valid trace.
+TraceSummary events_to_trace(const std::vector<mlcore_trace_event> &events,
+			     std::vector<uint8_t> *out);
 
 }  // namespace mlc::cli

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// `mlcore-emu status`, `dmesg`, `reset` and `list`: look at and manage
+// `mlcore-emu status`, `dmesg` and `reset`: look at and manage
 // instances without mounting anything.
 #include <unistd.h>
 
@@ -20,7 +20,7 @@ int status(const std::string &name)
 {
 	auto inst = Instance::open_existing(name);
 	const InstanceHeader &h = inst->header();
-	mlcore_dev dev = inst->device().mlcore_snapshot();
+	mlcore_dev dev = inst->device().mlcore_shown();	// never waits for a writer
 
 	fmt::print("instance:       {}\n", name);
 	fmt::print("segment:        /dev/shm/{} (layout {}, {} bytes)\n",
@@ -37,7 +37,7 @@ int status(const std::string &name)
 	if (servers.empty())
 		fmt::print("served at:      (not mounted)\n");
 	for (const auto &s : servers)
-		fmt::print("served at:      {} (pid {})\n", s.root, s.pid);
+		fmt::print("served at:      {}\n", s.describe());
 	return 0;
 }
 
@@ -79,21 +79,6 @@ int reset(const std::string &name, const std::optional<std::string> &clock_arg)
 	return 0;
 }
 
-int list()
-{
-	auto names = Instance::list();
-	if (names.empty()) {
-		fmt::print("no instances (`mlcore-emu serve --root DIR` creates one)\n");
-		return 0;
-	}
-	for (const auto &name : names) {
-		auto servers = live_servers(name);
-		std::string where;
-		for (const auto &s : servers)
-			where += fmt::format(" {} (pid {})", s.root, s.pid);
-		fmt::print("{}{}\n", name, where.empty() ? " (not mounted)" : where);
-	}
-	return 0;
-}
+// list: lifecycle.cc
 
 }  // namespace mlc::cli

@@ -84,6 +84,8 @@ int run(const RunArgs &args)
 	fs::path state_dir;
 	{
 		auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+		if (!args.loop_workload.empty())
+			load_loop_workload(*inst, args.loop_workload);
 		state_dir = inst->state_dir().parent_path();
 	}
 
@@ -94,6 +96,14 @@ int run(const RunArgs &args)
 		else
 			preload += std::string(":") + old;
 	}
+#ifdef MLC_PRELOAD_SANITIZER_RUNTIME
+	// A sanitizer build of the door: its runtime must be the first library
+	// of every (uninstrumented) program it is preloaded into, and those
+	// programs' own leaks are not ours to report.
+	if (preload.find(MLC_PRELOAD_SANITIZER_RUNTIME) == std::string::npos)
+		preload = std::string(MLC_PRELOAD_SANITIZER_RUNTIME) + ":" + preload;
+	setenv("ASAN_OPTIONS", "detect_leaks=0", 0);
+#endif
 	setenv("LD_PRELOAD", preload.c_str(), 1);
 	setenv("MLCORE_EMU_INSTANCE", args.instance.c_str(), 1);
 	setenv("MLCORE_EMU_STATE_DIR", state_dir.c_str(), 1);
@@ -104,6 +114,8 @@ int run(const RunArgs &args)
 	for (const auto &a : args.command)
 		argv.push_back(const_cast<char *>(a.c_str()));
 	argv.push_back(nullptr);
+	if (args.rm)	// a child, then the removal (lifecycle.cc)
+		return run_then_remove(args.instance, argv.data());
 	execvp(argv[0], argv.data());
 	int err = errno;
 	fmt::print(stderr, "mlcore-emu: cannot run {}: {}\n", args.command[0],

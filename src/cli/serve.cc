@@ -2,7 +2,8 @@
 //
 // `mlcore-emu serve` and `mlcore-emu stop`: mount an instance's file table
 // with the FUSE door, in the background by default, returning only once the
-// mount answers (or with the reason it cannot).
+// mount answers (or with the reason it cannot).  With --cuse, CUSE daemons
+// serve the devices as real character devices too (cuse_serve.cc).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/cuse_serve.hpp"
 #include "cli/options.hpp"
 #include "cli/server_registry.hpp"
 #include "emulator/file_table.hpp"
@@ -86,16 +88,60 @@ int run_server(FuseDoor &door, const std::string &instance)
 	return r;
 }
 
+// serve --cuse without --root: the devices alone.
+int serve_devices_only(const ServeArgs &args, CuseDevices &devices)
+{
+	std::string list;
+	for (const auto &d : devices.devices())
+		list += (list.empty() ? "" : ", ") + d;
+	if (!args.foreground) {
+		devices.release();
+		fmt::print("mlcore-emu: serving instance '{}' at {} (CUSE); stop "
+			   "with `mlcore-emu stop --instance {}`\n", args.instance,
+			   list, args.instance);
+		return 0;
+	}
+	fmt::print(stderr, "mlcore-emu: serving instance '{}' at {} (CUSE; "
+		   "Ctrl-C to stop)\n", args.instance, list);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT), sigaddset(&set, SIGTERM), sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, nullptr);
+	int sig = 0;
+	sigwait(&set, &sig);	// a signal, or a daemon ended
+	devices.stop();
+	return sig == SIGCHLD ? 1 : 0;
+}
+
 }  // namespace
 
 int serve(const ServeArgs &args)
 {
 	std::optional<ClockSpec> clock = parse_clock_option(args.clock);
 	check_instance_name(args.instance);
-	prepare_root(args.root);
-	const std::string root = absolute_root(args.root);
+	if (args.root.empty() && !args.cuse)
+		fail("serve needs --root DIR (or --cuse for real character devices)");
+	// Everything that can be refused is checked before anything changes.
+	std::string daemon;
+	if (args.cuse) {
+		check_cuse_usable();
+		daemon = find_cuse_daemon();
+	}
+	std::string root;
+	if (!args.root.empty()) {
+		prepare_root(args.root);
+		root = absolute_root(args.root);
+	}
 
 	auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+	if (!args.loop_workload.empty())
+		load_loop_workload(*inst, args.loop_workload);
+	CuseDevices devices;	// stopped again if anything below fails
+	if (args.cuse)
+		devices.start(daemon, args.instance, root, args.debug);
+	if (root.empty())
+		return serve_devices_only(args, devices);
 	FuseDoor door(*inst, FileTable::standard(),
 		      {args.allow_other, args.debug});
 
@@ -104,7 +150,9 @@ int serve(const ServeArgs &args)
 		register_server(args.instance, root);
 		fmt::print(stderr, "mlcore-emu: serving instance '{}' at {} "
 			   "(Ctrl-C to stop)\n", args.instance, root);
-		return run_server(door, args.instance);
+		int r = run_server(door, args.instance);
+		devices.stop();
+		return r;
 	}
 
 	// Background: the child mounts and reports through a pipe, so serve
@@ -146,26 +194,48 @@ int serve(const ServeArgs &args)
 	close(pipefd[0]);
 	if (report != "ok")
 		fail(report.empty() ? "the server died while mounting" : report);
-	fmt::print("mlcore-emu: serving instance '{}' at {} (pid {}); stop with "
-		   "`mlcore-emu stop --root {}`\n", args.instance, root, pid, root);
+	std::string also;
+	for (const auto &d : devices.devices())
+		also += (also.empty() ? " and " : ", ") + d;
+	devices.release();
+	fmt::print("mlcore-emu: serving instance '{}' at {}{} (pid {}); stop with "
+		   "`mlcore-emu stop --root {}`\n", args.instance, root, also, pid,
+		   root);
 	return 0;
 }
 
-int stop(const std::string &root_arg)
+int stop(const std::string &root_arg, const std::string &instance)
 {
+	if (root_arg.empty()) {
+		check_instance_name(instance);
+		auto servers = live_servers(instance);
+		if (servers.empty())
+			fail(fmt::format("nothing serves instance '{}' (see `mlcore-emu "
+					 "list`)", instance));
+		for (const auto &s : servers)
+			end_server(s.pid);
+		for (const auto &s : servers) {
+			MountPointState st = s.cuse ? MountPointState::Missing
+						    : inspect_mount_point(s.root);
+			if (st == MountPointState::StaleMount ||
+			    st == MountPointState::LiveMount)
+				if (int err = lazy_unmount(s.root))
+					fail(fmt::format("cannot unmount {}: {}", s.root,
+							 strerror(err)));
+			fmt::print("mlcore-emu: stopped serving {}\n", s.root);
+		}
+		return 0;
+	}
 	const std::string root = absolute_root(root_arg);
 	bool found = false;
 	for (const auto &s : all_live_servers()) {
-		if (s.root != root)
+		// The root's FUSE server and the CUSE daemons served with it.
+		if (s.root != root && !(s.cuse && s.with_root == root))
 			continue;
 		found = true;
-		kill(s.pid, SIGTERM);
-		for (int i = 0; i < 500 && server_alive(s.pid); i++)
-			std::this_thread::sleep_for(std::chrono::milliseconds(10));
-		if (server_alive(s.pid)) {
-			kill(s.pid, SIGKILL);
-			std::this_thread::sleep_for(std::chrono::milliseconds(50));
-		}
+		end_server(s.pid);
+		if (s.cuse)
+			fmt::print("mlcore-emu: stopped serving {}\n", s.root);
 	}
 	MountPointState st = inspect_mount_point(root);
 	if (st == MountPointState::StaleMount || st == MountPointState::LiveMount) {

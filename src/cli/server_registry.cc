@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "emulator/instance.hpp"
 
 namespace fs = std::filesystem;
@@ -45,6 +47,22 @@ void register_server(const std::string &instance, const std::string &root)
 	std::ofstream(dir / std::to_string(getpid())) << root << "\n";
 }
 
+void register_cuse_server(const std::string &instance, pid_t pid,
+			  const std::string &device_path, const std::string &with_root)
+{
+	fs::path dir = servers_dir(instance);
+	std::error_code ec;
+	fs::create_directory(dir, ec);
+	std::ofstream(dir / std::to_string(pid))
+		<< device_path << "\ncuse\n" << with_root << "\n";
+}
+
+std::string ServerEntry::describe() const
+{
+	return cuse ? fmt::format("{} (CUSE, pid {})", root, pid)
+		    : fmt::format("{} (pid {})", root, pid);
+}
+
 void unregister_server(const std::string &instance)
 {
 	std::error_code ec;
@@ -66,9 +84,15 @@ std::vector<ServerEntry> live_servers(const std::string &instance)
 			fs::remove(e.path(), ec);
 			continue;
 		}
-		std::string root;
-		std::getline(std::ifstream(e.path()), root);
-		out.push_back({pid, instance, root});
+		std::ifstream in(e.path());
+		ServerEntry s{pid, instance, "", false, ""};
+		std::string kind;
+		std::getline(in, s.root);
+		if (std::getline(in, kind) && kind == "cuse") {
+			s.cuse = true;
+			std::getline(in, s.with_root);
+		}
+		out.push_back(std::move(s));
 	}
 	return out;
 }

@@ -218,6 +218,17 @@ size_t ml_lib_test_dev_render_proc(const struct ml_lib_test_dev *dev,
 	return t.len;
 }
 
+void ml_lib_test_dev_copy_shown(struct ml_lib_test_dev *dst,
+				const struct ml_lib_test_dev *src)
+{
+	dst->data_size = src->data_size;
+	dst->recommendations_size = src->recommendations_size;
+	dst->access_count = src->access_count;
+	dst->read_count = src->read_count;
+	dst->write_count = src->write_count;
+	dst->model1 = src->model1;
+}
+
 size_t ml_lib_test_dev_proc_show(void *priv, char *buf, size_t size)
 {
 	return ml_lib_test_dev_render_proc(priv, buf, size);

@@ -131,6 +131,14 @@ size_t ml_lib_test_dev_show_stats(const struct ml_lib_test_dev *dev,
 /* The class device's `dev` attribute, "MAJ:MIN\n" (the major is dynamic). */
 size_t ml_lib_test_dev_show_dev(unsigned int major, char *buf, size_t size);
 
+/*
+ * Copies into dst every field the renderings above read (not the two
+ * buffers; the rest of dst is left as it is), so a caller can render from
+ * a copy taken without the device's lock (see mlcore_dev_copy_shown()).
+ */
+void ml_lib_test_dev_copy_shown(struct ml_lib_test_dev *dst,
+				const struct ml_lib_test_dev *src);
+
 /* /proc/mllibdev shaped as an mlc_seq_show_fn (priv is the device). */
 size_t ml_lib_test_dev_proc_show(void *priv, char *buf, size_t size);
 

@@ -55,6 +55,25 @@ extern "C" {
 #define ML_LOOP_PROMOTE2_EPOCHS		3
 #define ML_LOOP_PROMOTE3_EPOCHS		4
 
+/* The write-only binary attribute `workload` (docs/closed-loop.md). */
+#define ML_LOOP_WORKLOAD_ATTR_MODE	0200
+
+/*
+ * The workload: a trace in force (else the built-in generator) and the
+ * trace being written through `workload`, chunk by chunk.  Large (about
+ * 1 MiB), so it is the device's last member and `reset` leaves it.
+ */
+struct ml_loop_workload_store {
+	uint32_t active;		/* 1: runs[] is the workload */
+	uint32_t file_pages;		/* of the trace in force */
+	uint32_t run_count;		/* of the trace in force */
+	uint32_t staged;		/* bytes of the trace being written */
+	uint32_t stage_total;		/* its total_bytes; 0: none */
+	uint32_t reserved;
+	struct ml_loop_trace_run runs[ML_LOOP_TRACE_MAX_RUNS];
+	uint8_t stage[ML_LOOP_TRACE_MAX_BYTES];
+};
+
 /* What the policy did at the end of an epoch. */
 enum ml_loop_policy_action {
 	ML_LOOP_HOLD = 0,
@@ -68,7 +87,8 @@ struct ml_loop_dev {
 	struct ml_lib_model model;	/* "ml_readahead": mode and state */
 	struct ml_loop_sim sim;
 
-	/* The recommendation in force (the last valid record written). */
+	/* The recommendation in force (the last valid record written), or
+	 * ML_LOOP_POLICY_WINDOW for the policy in sim.policy. */
 	uint32_t rec_window;		/* ML_LOOP_NO_WINDOW: none */
 	uint32_t rec_confidence;	/* informative */
 	uint32_t epochs_since_rec;	/* epochs finished since the last write */
@@ -86,6 +106,7 @@ struct ml_loop_dev {
 	uint64_t cost_default;
 	uint64_t cost_recommended;	/* over epochs with a rec in force */
 	uint64_t cost_actual;
+	uint64_t cost_best;		/* each epoch's hindsight-best window */
 	uint64_t rec_accepted;		/* records */
 	uint64_t rec_refused;		/* writes */
 	uint64_t mode_changes;
@@ -97,6 +118,11 @@ struct ml_loop_dev {
 	uint32_t q_head;
 	uint32_t q_count;
 	uint8_t queue[ML_LOOP_QUEUE_LEN][ML_LOOP_RECORD_SIZE];
+
+	/* A policy write is checked here before it replaces sim.policy. */
+	struct ml_loop_tree policy_stage;
+	/* Keep last: `reset` clears everything before it. */
+	struct ml_loop_workload_store workload;
 };
 
 /* Any rendering of this device fits here. */
@@ -119,7 +145,9 @@ void ml_loop_dev_unload(struct ml_loop_dev *dev, struct mlc_host *host);
  * The `reset` command: the simulation restarts from the load-time seed
  * (the same trace again), the queue is emptied, the recommendation
  * withdrawn, the mode EMERGENCY, e and the efficiency 1.000, every counter
- * 0.  The model's state and dataset descriptor are kept.
+ * 0.  The model's state and dataset descriptor are kept, and so is a
+ * workload trace in force (its replay restarts at run 0; a trace being
+ * written is discarded).
  */
 void ml_loop_dev_reset(struct ml_loop_dev *dev, struct mlc_host *host);
 
@@ -134,7 +162,13 @@ void ml_loop_dev_reset(struct ml_loop_dev *dev, struct mlc_host *host);
 long ml_loop_dev_read(struct ml_loop_dev *dev, struct mlc_host *host,
 		      mlc_uptr dst, size_t count);
 /*
- * write(2) of whole RECOMMENDATION records: a count that is not a multiple
+ * write(2) of whole RECOMMENDATION records, or of one POLICY (the records
+ * of one tree; docs/closed-loop.md, "Policies"), the first record's type
+ * telling which: a policy that breaks a rule is -EINVAL, nothing changes,
+ * refused += 1 and a warning `ml_loop: policy refused: ...`; a valid one
+ * is the recommendation in force from the next epoch (rec_window
+ * ML_LOOP_POLICY_WINDOW), accepted += records.
+ * For RECOMMENDATION records: a count that is not a multiple
  * of 64, a wrong magic, type or size, or a window above ML_LOOP_MAX_WINDOW
  * in any record: -EINVAL, the recommendation unchanged, refused += 1 and a
  * warning `ml_loop: recommendation refused: ...`.  -EFAULT when the
@@ -144,6 +178,25 @@ long ml_loop_dev_read(struct ml_loop_dev *dev, struct mlc_host *host,
  */
 long ml_loop_dev_write(struct ml_loop_dev *dev, struct mlc_host *host,
 		       mlc_uptr src, size_t count);
+/* --- the workload, ml_readahead's `workload` -------------------------- */
+
+/*
+ * A write of count bytes at file offset off to the binary attribute
+ * `workload` (buf is the kernel's copy; docs/closed-loop.md, "The workload
+ * attribute"): at most ML_LOOP_TRACE_CHUNK bytes are taken.  `synthetic`
+ * (and an optional newline) at offset 0 returns to the generator; a chunk
+ * at offset 0 starts a trace, each further one continues it at the staged
+ * length, the one that completes it validates it and puts it in force from
+ * the next epoch.  Returns the bytes taken (0 for 0), or -EINVAL with the
+ * staged bytes discarded, nothing else changed and one warning
+ * `ml_loop: workload refused: ...`.
+ */
+long ml_loop_dev_workload_write(struct ml_loop_dev *dev, struct mlc_host *host,
+				const char *buf, size_t count, int64_t off);
+/* The same as an mlc_sysfs_bin_store_fn (priv is the struct ml_loop_dev). */
+long ml_loop_dev_workload_store(void *priv, struct mlc_host *host,
+				const char *buf, size_t count, int64_t off);
+
 /* ML_LOOP_IOCPENDING (writes the u32 number of waiting records); else
  * -ENOTTY.  -EFAULT when the caller's memory faults. */
 long ml_loop_dev_ioctl(struct ml_loop_dev *dev, struct mlc_host *host,
@@ -175,6 +228,12 @@ int ml_loop_dev_step(struct ml_loop_dev *dev, struct mlc_host *host,
 		     uint32_t n);
 
 /*
+ * One epoch of a `step` (what ml_loop_dev_step() runs n times): -EAGAIN
+ * unless the model is STARTED or RUNNING, else 0.
+ */
+int ml_loop_dev_step_epoch(struct ml_loop_dev *dev, struct mlc_host *host);
+
+/*
  * The mode policy at the end of an epoch (exposed for tests): has_rec
  * whether a recommendation was in force during it, q_milli its quality
  * (1000 * cost_default / cost_recommended).  Updates e, the counters and
@@ -203,6 +262,21 @@ long ml_loop_dev_control_store(void *priv, struct mlc_host *host,
 			       const char *buf, size_t count);
 
 /*
+ * The same store with `step N` left to its caller, so the caller can drop
+ * its lock between two epochs (an mlc_sysfs_store_fn; priv is a struct
+ * ml_loop_control).  Every other command as above; `step N` is parsed and
+ * checked (-EINVAL, -EAGAIN as above) but not run: ctl->steps = N and
+ * count is returned, and the caller runs ml_loop_dev_step_epoch() N times
+ * (stopping at its first error).  ctl->steps is 0 for any other command.
+ */
+struct ml_loop_control {
+	struct ml_loop_dev *dev;
+	uint32_t steps;
+};
+long ml_loop_dev_control_store_deferred(void *priv, struct mlc_host *host,
+					const char *buf, size_t count);
+
+/*
  * Renderings into buf (NUL-terminated when size > 0); each returns the
  * full length of its text, like snprintf.
  */
@@ -216,6 +290,16 @@ size_t ml_loop_dev_show_stats(const struct ml_loop_dev *dev, char *buf,
 			      size_t size);
 /* The class device's `dev` attribute, "MAJ:MIN\n". */
 size_t ml_loop_dev_show_dev(unsigned int major, char *buf, size_t size);
+
+/*
+ * Copies into dst every field the renderings above read (the model and
+ * the counters, not the simulation or the queue's records; the rest of dst
+ * is left as it is), so a caller can render from a copy taken without the
+ * device's lock.  A renderer that reads a new field must be matched here
+ * (test/unit_ml_loop checks every renderer against it).
+ */
+void ml_loop_dev_copy_shown(struct ml_loop_dev *dst,
+			    const struct ml_loop_dev *src);
 
 #ifdef __cplusplus
 }

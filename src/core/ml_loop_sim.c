@@ -54,6 +54,7 @@ void ml_loop_ra_init(struct ml_loop_ra *ra)
 {
 	mlc_memset(ra, 0, sizeof(*ra));
 	ra->window = ML_LOOP_DEFAULT_MIN_WINDOW;
+	ra->file_pages = ML_LOOP_FILE_PAGES;
 }
 
 void ml_loop_ra_new_epoch(struct ml_loop_ra *ra)
@@ -78,11 +79,12 @@ bool ml_loop_ra_hit(const struct ml_loop_ra *ra, uint32_t page)
 
 void ml_loop_ra_read(struct ml_loop_ra *ra, uint32_t page, uint32_t window)
 {
+	uint32_t size = ra->file_pages ? ra->file_pages : ML_LOOP_FILE_PAGES;
 	uint32_t end = page + window + 1;
 	uint32_t pages;
 
-	if (window >= ML_LOOP_FILE_PAGES || end > ML_LOOP_FILE_PAGES)
-		end = ML_LOOP_FILE_PAGES;
+	if (window >= size || end > size)
+		end = size;
 	pages = end - page;
 	ra->start[ra->next] = page;
 	ra->end[ra->next] = end;
@@ -223,6 +225,158 @@ void ml_loop_workload_epoch(struct ml_loop_workload *wl, uint32_t *trace,
 	wl->phase_left--;
 }
 
+/* --- policies ------------------------------------------------------------ */
+
+void ml_loop_feat_init(struct ml_loop_feat *f)
+{
+	mlc_memset(f, 0, sizeof(*f));
+}
+
+static uint32_t feat_slot(uint32_t key)
+{
+	return (key * 2654435761u) >> (32 - 10);	/* 1024 slots */
+}
+
+/* The slot holding key, or the free slot where it would go. */
+static uint32_t feat_find(const struct ml_loop_feat *f, uint32_t key)
+{
+	uint32_t slot = feat_slot(key);
+
+	while (f->key[slot] && f->key[slot] != key)
+		slot = (slot + 1) & (ML_LOOP_FEAT_SLOTS - 1);
+	return slot;
+}
+
+/* Removes the key at slot, shifting back the probe chain after it. */
+static void feat_delete(struct ml_loop_feat *f, uint32_t slot)
+{
+	const uint32_t mask = ML_LOOP_FEAT_SLOTS - 1;
+	uint32_t next = slot;
+
+	for (;;) {
+		uint32_t home;
+
+		next = (next + 1) & mask;
+		if (!f->key[next])
+			break;
+		home = feat_slot(f->key[next]);
+		/* Move it back unless its home lies in (slot, next]. */
+		if (((next - home) & mask) >= ((next - slot) & mask)) {
+			f->key[slot] = f->key[next];
+			f->count[slot] = f->count[next];
+			slot = next;
+		}
+	}
+	f->key[slot] = 0;
+	f->count[slot] = 0;
+}
+
+void ml_loop_feat_push(struct ml_loop_feat *f, uint32_t page, bool continues)
+{
+	uint32_t slot;
+
+	if (f->n == ML_LOOP_EPOCH_ACCESSES) {
+		/* The oldest access leaves the window. */
+		slot = feat_find(f, f->page[f->head] + 1);
+		f->continued -= f->cont[f->head];
+		if (--f->count[slot] == 0) {
+			feat_delete(f, slot);
+			f->distinct--;
+		}
+	} else {
+		f->n++;
+	}
+	f->page[f->head] = page;
+	f->cont[f->head] = continues;
+	f->head = (f->head + 1) % ML_LOOP_EPOCH_ACCESSES;
+	f->continued += continues;
+	slot = feat_find(f, page + 1);
+	if (!f->key[slot]) {
+		f->key[slot] = page + 1;
+		f->distinct++;
+	}
+	f->count[slot]++;
+	if (!continues)
+		f->run_length = 1;
+	else if (f->run_length < ML_LOOP_RUN_LENGTH_MAX)
+		f->run_length++;
+}
+
+void ml_loop_feat_values(const struct ml_loop_feat *f, uint32_t default_window,
+			 uint32_t v[ML_LOOP_F_COUNT])
+{
+	uint32_t runs = f->n - f->continued;
+
+	if (f->n == 0) {
+		mlc_memset(v, 0, ML_LOOP_F_COUNT * sizeof(*v));
+	} else {
+		v[ML_LOOP_F_SEQ_PERMILLE] = f->continued * 1000 / f->n;
+		v[ML_LOOP_F_MEAN_RUN_X100] = f->n * 100 / (runs ? runs : 1);
+		v[ML_LOOP_F_DISTINCT_PERMILLE] = f->distinct * 1000 / f->n;
+	}
+	v[ML_LOOP_F_DEFAULT_WINDOW] = default_window;
+	v[ML_LOOP_F_RUN_LENGTH] = f->run_length;
+}
+
+uint32_t ml_loop_tree_eval(const struct ml_loop_tree *t,
+			   const uint32_t v[ML_LOOP_F_COUNT])
+{
+	uint32_t i = 0, visits;
+
+	for (visits = 0; visits < ML_LOOP_POLICY_MAX_DEPTH; visits++) {
+		const struct ml_loop_policy_node *n;
+
+		if (i >= t->node_count)
+			break;
+		n = &t->nodes[i];
+		if (n->feature == ML_LOOP_POLICY_LEAF)
+			return n->value;
+		if (n->feature >= ML_LOOP_F_COUNT)
+			break;
+		i = v[n->feature] <= n->value ? n->left : n->right;
+	}
+	return ML_LOOP_DEFAULT_MIN_WINDOW;
+}
+
+/* --- workload traces ---------------------------------------------------- */
+
+void ml_loop_replay_accesses(uint32_t *run, uint32_t *off,
+			     const struct ml_loop_trace_run *runs,
+			     uint32_t run_count, uint32_t *trace, uint32_t n)
+{
+	uint32_t r = *run, o = *off, i;
+
+	if (r >= run_count)
+		r = 0, o = 0;
+	for (i = 0; i < n; i++) {
+		trace[i] = runs[r].first_page + o;
+		/* Valid runs have 1..65535 pages: one step per access. */
+		if (++o >= runs[r].pages) {
+			o = 0;
+			if (++r == run_count)
+				r = 0;
+		}
+	}
+	*run = r;
+	*off = o;
+}
+
+void ml_loop_sim_rewind(struct ml_loop_sim *sim)
+{
+	sim->wl.replay_run = 0;
+	sim->wl.replay_off = 0;
+}
+
+void ml_loop_sim_replay(struct ml_loop_sim *sim,
+			const struct ml_loop_trace_run *runs,
+			uint32_t run_count, uint32_t file_pages)
+{
+	sim->wl.replay_pages = file_pages;
+	ml_loop_replay_accesses(&sim->wl.replay_run, &sim->wl.replay_off, runs,
+				run_count, sim->trace, ML_LOOP_EPOCH_ACCESSES);
+	sim->wl.replay_given = 1;
+}
+
 /* --- the simulation ----------------------------------------------------- */
 
 void ml_loop_sim_init(struct ml_loop_sim *sim, uint64_t seed)
@@ -238,6 +392,7 @@ void ml_loop_sim_init(struct ml_loop_sim *sim, uint64_t seed)
 	ml_loop_ra_init(&sim->act);
 	for (i = 0; i < ML_LOOP_NR_CANDIDATES; i++)
 		ml_loop_ra_init(&sim->cand[i]);
+	ml_loop_feat_init(&sim->feat);
 }
 
 /* Distinct pages of the epoch's trace: an open-addressing set in sim->seen. */
@@ -265,6 +420,7 @@ void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 		       uint32_t rec_window, struct ml_loop_epoch *out)
 {
 	bool has_rec = rec_window != ML_LOOP_NO_WINDOW;
+	bool policy = rec_window == ML_LOOP_POLICY_WINDOW;
 	bool tripped = false;
 	uint32_t i, c;
 
@@ -273,8 +429,17 @@ void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 	out->mode = mode;
 	out->rec_window = rec_window;
 
-	ml_loop_workload_epoch(&sim->wl, sim->trace, ML_LOOP_EPOCH_ACCESSES);
-	out->phase = sim->wl.phase;
+	if (sim->wl.replay_given) {
+		/* A trace's accesses, already in sim->trace, over its file. */
+		sim->wl.replay_given = 0;
+		sim->act.file_pages = sim->wl.replay_pages;
+		out->phase = ML_LOOP_PHASE_TRACE;
+	} else {
+		ml_loop_workload_epoch(&sim->wl, sim->trace,
+				       ML_LOOP_EPOCH_ACCESSES);
+		sim->act.file_pages = ML_LOOP_FILE_PAGES;
+		out->phase = sim->wl.phase;
+	}
 
 	/*
 	 * Every shadow starts the epoch where the subsystem really is (its
@@ -291,15 +456,29 @@ void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 	for (i = 0; i < ML_LOOP_EPOCH_ACCESSES; i++) {
 		uint32_t p = sim->trace[i];
 		bool cont = sim->wl.has_last && p == sim->wl.last_page + 1;
+		uint32_t feat[ML_LOOP_F_COUNT];
+		bool have_feat = false;
 
 		sim->wl.last_page = p;
 		sim->wl.has_last = 1;
 		out->continued += cont;
+		/* The window always slides: a policy written later reads it. */
+		ml_loop_feat_push(&sim->feat, p, cont);
 
 		/* Shadows first: the bound reads their costs so far. */
 		ml_loop_ra_access(&sim->def, p, cont, ML_LOOP_WINDOW_DEFAULT);
-		if (has_rec)
+		if (policy) {
+			if (!ml_loop_ra_hit(&sim->rec, p)) {
+				ml_loop_feat_values(&sim->feat, sim->def.window,
+						    feat);
+				have_feat = true;
+				ml_loop_ra_read(&sim->rec, p,
+						ml_loop_tree_eval(&sim->policy,
+								  feat));
+			}
+		} else if (has_rec) {
 			ml_loop_ra_access(&sim->rec, p, cont, rec_window);
+		}
 
 		if (!ml_loop_ra_hit(&sim->act, p)) {
 			uint32_t w;
@@ -314,7 +493,15 @@ void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 				    ml_loop_guard_exceeded(sim->rec.cost,
 							   sim->def.cost))
 					tripped = true;
-				if (!tripped) {
+				if (!tripped && policy) {
+					if (!have_feat)
+						ml_loop_feat_values(&sim->feat,
+								    sim->def.window,
+								    feat);
+					have_feat = true;
+					w = ml_loop_tree_eval(&sim->policy, feat);
+					out->applied++;
+				} else if (!tripped) {
 					w = rec_window;
 					out->applied++;
 				}
@@ -342,4 +529,9 @@ void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 	for (c = 0; c < ML_LOOP_NR_CANDIDATES; c++)
 		out->cand_cost[c] = sim->cand[c].cost;
 	out->best_window = ml_loop_hindsight_best(out->cand_cost);
+	out->cost_best = out->cand_cost[0];
+	for (c = 1; c < ML_LOOP_NR_CANDIDATES; c++) {
+		if (out->cand_cost[c] < out->cost_best)
+			out->cost_best = out->cand_cost[c];
+	}
 }

@@ -72,12 +72,23 @@ extern "C" {
 #define ML_LOOP_GUARD_PERMILLE		1100
 #define ML_LOOP_GUARD_SLACK		1024
 
+/*
+ * Policies (docs/closed-loop.md, "Policies"): the sliding window the
+ * features are kept over is the last ML_LOOP_EPOCH_ACCESSES accesses; its
+ * distinct pages are counted in an open-addressing table of page counts
+ * with this many slots (a power of two, twice the window: short probes).
+ */
+#define ML_LOOP_FEAT_SLOTS		1024
+#define ML_LOOP_RUN_LENGTH_MAX		65535
+
 enum ml_loop_phase {
 	ML_LOOP_PHASE_SEQUENTIAL = 0,
 	ML_LOOP_PHASE_RANDOM = 1,
 	ML_LOOP_PHASE_MIXED = 2,
 	ML_LOOP_PHASE_MAX
 };
+/* ml_loop_epoch.phase of an epoch replayed from a workload trace. */
+#define ML_LOOP_PHASE_TRACE		ML_LOOP_PHASE_MAX
 
 /* One readahead policy over its own simulated page cache. */
 struct ml_loop_ra {
@@ -88,6 +99,8 @@ struct ml_loop_ra {
 	uint64_t cost;		/* this epoch, in cost units */
 	uint32_t misses;	/* this epoch */
 	uint32_t pages;		/* pages read this epoch */
+	uint32_t file_pages;	/* where readahead stops: the file's end */
+	uint32_t reserved;
 };
 
 struct ml_loop_stream {
@@ -105,13 +118,43 @@ struct ml_loop_workload {
 	struct ml_loop_stream streams[ML_LOOP_MAX_STREAMS];
 	uint32_t last_page;	/* the previous access */
 	uint32_t has_last;
+	/* A workload trace's replay (ml_loop_sim_replay()); the generator's
+	 * own state above is untouched while a trace is replayed. */
+	uint32_t replay_run;	/* the run the next access is in */
+	uint32_t replay_off;	/* pages of it already replayed */
+	uint32_t replay_given;	/* 1: sim->trace holds the next epoch */
+	uint32_t replay_pages;	/* the replayed trace's file_pages */
+};
+
+/*
+ * The features of the last ML_LOOP_EPOCH_ACCESSES accesses, kept in O(1)
+ * per access: a ring of the pages and their `continues` flags, running
+ * counts, and the table of page counts for the distinct pages.
+ */
+struct ml_loop_feat {
+	uint32_t page[ML_LOOP_EPOCH_ACCESSES];	/* ring: the accesses */
+	uint8_t cont[ML_LOOP_EPOCH_ACCESSES];	/* each continued the last */
+	uint32_t head;		/* the slot the next access takes */
+	uint32_t n;		/* accesses in the window, <= 512 */
+	uint32_t continued;	/* of those, accesses that continued */
+	uint32_t distinct;	/* distinct pages among them */
+	uint32_t run_length;	/* accesses in the current sequential run */
+	uint32_t key[ML_LOOP_FEAT_SLOTS];	/* page + 1; 0: a free slot */
+	uint16_t count[ML_LOOP_FEAT_SLOTS];	/* its accesses in the window */
+};
+
+/* A policy in force: a validated tree (ml_loop_dev checks it). */
+struct ml_loop_tree {
+	uint32_t node_count;	/* 0: none */
+	struct ml_loop_policy_node nodes[ML_LOOP_POLICY_MAX_NODES];
 };
 
 /* What one epoch did (the records are built from it). */
 struct ml_loop_epoch {
 	uint64_t epoch;			/* 1 for the first */
 	uint32_t mode;			/* enum ml_lib_model_mode during it */
-	uint32_t rec_window;		/* in force, or ML_LOOP_NO_WINDOW */
+	uint32_t rec_window;		/* in force, ML_LOOP_NO_WINDOW, or
+					   ML_LOOP_POLICY_WINDOW */
 	uint32_t phase;			/* the truth: never published */
 	uint32_t accesses;
 	uint32_t continued;		/* accesses at the previous one + 1 */
@@ -125,6 +168,7 @@ struct ml_loop_epoch {
 	uint64_t cost_default;		/* the default alone (shadow) */
 	uint64_t cost_recommended;	/* the rec alone (shadow); 0: none */
 	uint64_t cost_actual;		/* what the subsystem paid */
+	uint64_t cost_best;		/* the hindsight-best candidate's */
 	uint64_t cand_cost[ML_LOOP_NR_CANDIDATES];
 };
 
@@ -139,6 +183,8 @@ struct ml_loop_sim {
 	struct ml_loop_ra cand[ML_LOOP_NR_CANDIDATES];
 	uint32_t trace[ML_LOOP_EPOCH_ACCESSES];	/* this epoch's accesses */
 	uint32_t seen[2 * ML_LOOP_EPOCH_ACCESSES];	/* distinct-page set */
+	struct ml_loop_feat feat;	/* the policies' sliding window */
+	struct ml_loop_tree policy;	/* used when rec_window is POLICY */
 };
 
 /* --- randomness --------------------------------------------------------- */
@@ -164,7 +210,8 @@ uint32_t ml_loop_default_next_window(uint32_t cur, bool continues);
 
 /*
  * A cold policy: empty cache, zero counters; window is the default's
- * starting window state (ML_LOOP_DEFAULT_MIN_WINDOW) for the default.
+ * starting window state (ML_LOOP_DEFAULT_MIN_WINDOW) for the default; the
+ * file is ML_LOOP_FILE_PAGES long.
  */
 void ml_loop_ra_init(struct ml_loop_ra *ra);
 /* Zero this epoch's counters (the cache is kept). */
@@ -173,7 +220,8 @@ void ml_loop_ra_new_epoch(struct ml_loop_ra *ra);
 bool ml_loop_ra_hit(const struct ml_loop_ra *ra, uint32_t page);
 /*
  * A miss at page: read page and the `window` pages after it (cut at the
- * end of the file) into a new range, replacing the oldest; charge it.
+ * end of the file, ra->file_pages) into a new range, replacing the oldest;
+ * charge it.
  */
 void ml_loop_ra_read(struct ml_loop_ra *ra, uint32_t page, uint32_t window);
 /*
@@ -209,6 +257,29 @@ bool ml_loop_miss_applies(uint64_t seed, uint64_t miss_no, uint32_t mode);
  * costs so far. */
 bool ml_loop_guard_exceeded(uint64_t cost_recommended, uint64_t cost_default);
 
+/* --- policies ------------------------------------------------------------ */
+
+/* An empty window (no access yet). */
+void ml_loop_feat_init(struct ml_loop_feat *f);
+/* One access enters the window (the oldest leaves once it holds 512). */
+void ml_loop_feat_push(struct ml_loop_feat *f, uint32_t page, bool continues);
+/*
+ * The features now (enum ml_loop_feature order) into v[ML_LOOP_F_COUNT]:
+ * over the window as the DATASET fields over an epoch (an empty window
+ * reads 0), default_window as given.
+ */
+void ml_loop_feat_values(const struct ml_loop_feat *f, uint32_t default_window,
+			 uint32_t v[ML_LOOP_F_COUNT]);
+/*
+ * The window a validated tree chooses for features v: from node 0, an
+ * inner node goes left when v[feature] <= value, else right; a leaf's
+ * value is the window.  At most ML_LOOP_POLICY_MAX_DEPTH visits; a tree
+ * that is not valid (it cannot be: the device checks) gets the default's
+ * minimum window.
+ */
+uint32_t ml_loop_tree_eval(const struct ml_loop_tree *t,
+			   const uint32_t v[ML_LOOP_F_COUNT]);
+
 /* --- the simulation ----------------------------------------------------- */
 
 /* Everything from seed: no epoch run, cold caches. */
@@ -222,10 +293,33 @@ void ml_loop_workload_epoch(struct ml_loop_workload *wl, uint32_t *trace,
 			    uint32_t n);
 
 /*
+ * Workload traces (docs/closed-loop.md, "Replay"): the next n accesses of
+ * the expansion of runs[0..run_count-1] (each valid, run_count >= 1) from
+ * the cursor (*run, *off) into trace, wrapping to run 0 after the last;
+ * O(1) per access.  Advances the cursor.
+ */
+void ml_loop_replay_accesses(uint32_t *run, uint32_t *off,
+			     const struct ml_loop_trace_run *runs,
+			     uint32_t run_count, uint32_t *trace, uint32_t n);
+/* The replay restarts at run 0 (a new trace). */
+void ml_loop_sim_rewind(struct ml_loop_sim *sim);
+/*
+ * The next epoch's accesses come from the trace's runs at the replay
+ * cursor instead of the generator, and readahead stops at the trace's
+ * file_pages instead of ML_LOOP_FILE_PAGES: call just before
+ * ml_loop_sim_epoch().
+ */
+void ml_loop_sim_replay(struct ml_loop_sim *sim,
+			const struct ml_loop_trace_run *runs,
+			uint32_t run_count, uint32_t file_pages);
+
+/*
  * One epoch: ML_LOOP_EPOCH_ACCESSES accesses served with the subsystem in
- * mode and rec_window in force (ML_LOOP_NO_WINDOW: none), the default and
- * the recommendation in shadow, every candidate window for the hindsight
- * best.  Fills *out.
+ * mode and rec_window in force (ML_LOOP_NO_WINDOW: none;
+ * ML_LOOP_POLICY_WINDOW: the tree in sim->policy, evaluated at each miss),
+ * the default and the recommendation in shadow, every candidate window for
+ * the hindsight best.  The accesses are the generator's, or the replayed
+ * trace's after ml_loop_sim_replay().  Fills *out.
  */
 void ml_loop_sim_epoch(struct ml_loop_sim *sim, uint32_t mode,
 		       uint32_t rec_window, struct ml_loop_epoch *out);

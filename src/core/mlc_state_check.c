@@ -63,6 +63,32 @@ static const char *ra_check(const struct ml_loop_ra *ra)
 	return NULL;
 }
 
+static const char *tree_check(const struct ml_loop_tree *t)
+{
+	unsigned int i;
+
+	CHECK(t->node_count <= ML_LOOP_POLICY_MAX_NODES, "mlloop.policy.node_count");
+	for (i = 0; i < t->node_count; i++)
+		CHECK(t->nodes[i].feature != ML_LOOP_POLICY_LEAF ||
+		      t->nodes[i].value <= ML_LOOP_MAX_WINDOW,
+		      "mlloop.policy.nodes.value");
+	return NULL;
+}
+
+/* The sliding window's ring and its open-addressing page table (at most
+ * one key per access in the window, so probing always finds a free slot). */
+static const char *feat_check(const struct ml_loop_feat *f)
+{
+	unsigned int i, used = 0;
+
+	CHECK(f->head < ML_LOOP_EPOCH_ACCESSES, "mlloop.sim.feat.head");
+	CHECK(f->n <= ML_LOOP_EPOCH_ACCESSES, "mlloop.sim.feat.n");
+	for (i = 0; i < ML_LOOP_FEAT_SLOTS; i++)
+		used += f->key[i] != 0;
+	CHECK(used <= ML_LOOP_EPOCH_ACCESSES, "mlloop.sim.feat.key");
+	return NULL;
+}
+
 const char *ml_loop_sim_check(const struct ml_loop_sim *sim)
 {
 	const struct ml_loop_workload *wl = &sim->wl;
@@ -77,9 +103,14 @@ const char *ml_loop_sim_check(const struct ml_loop_sim *sim)
 		CHECK(wl->streams[i].pos < ML_LOOP_FILE_PAGES,
 		      "mlloop.sim.wl.streams.pos");
 	CHECK(wl->last_page < ML_LOOP_FILE_PAGES, "mlloop.sim.wl.last_page");
+	CHECK(wl->replay_pages <= ML_LOOP_FILE_PAGES, "mlloop.sim.wl.replay_pages");
 	for (i = 0; i < ML_LOOP_EPOCH_ACCESSES; i++)
 		CHECK(sim->trace[i] < ML_LOOP_FILE_PAGES, "mlloop.sim.trace");
-	bad = ra_check(&sim->def);
+	bad = feat_check(&sim->feat);
+	if (!bad)
+		bad = tree_check(&sim->policy);
+	if (!bad)
+		bad = ra_check(&sim->def);
 	if (!bad)
 		bad = ra_check(&sim->rec);
 	if (!bad)
@@ -89,6 +120,25 @@ const char *ml_loop_sim_check(const struct ml_loop_sim *sim)
 	return bad;
 }
 
+/* The trace in force: its runs are indexed by the replay, its pages read. */
+static const char *workload_check(const struct ml_loop_workload_store *w)
+{
+	unsigned int i;
+
+	CHECK(w->run_count <= ML_LOOP_TRACE_MAX_RUNS, "mlloop.workload.run_count");
+	CHECK(w->file_pages <= ML_LOOP_FILE_PAGES, "mlloop.workload.file_pages");
+	CHECK(w->staged <= ML_LOOP_TRACE_MAX_BYTES &&
+	      w->stage_total <= ML_LOOP_TRACE_MAX_BYTES, "mlloop.workload.staged");
+	if (!w->active)
+		return NULL;
+	CHECK(w->run_count > 0, "mlloop.workload.run_count");
+	for (i = 0; i < w->run_count; i++)
+		CHECK(w->runs[i].pages > 0 && w->runs[i].first_page < w->file_pages &&
+		      w->runs[i].pages <= w->file_pages - w->runs[i].first_page,
+		      "mlloop.workload.runs");
+	return NULL;
+}
+
 const char *ml_loop_dev_check(const struct ml_loop_dev *dev)
 {
 	const char *bad = ml_lib_model_check(&dev->model);
@@ -96,7 +146,13 @@ const char *ml_loop_dev_check(const struct ml_loop_dev *dev)
 	if (bad)
 		return bad;
 	CHECK(dev->rec_window <= ML_LOOP_MAX_WINDOW ||
-	      dev->rec_window == ML_LOOP_NO_WINDOW, "mlloop.rec_window");
+	      dev->rec_window == ML_LOOP_NO_WINDOW ||
+	      dev->rec_window == ML_LOOP_POLICY_WINDOW, "mlloop.rec_window");
+	bad = tree_check(&dev->policy_stage);
+	if (!bad)
+		bad = workload_check(&dev->workload);
+	if (bad)
+		return bad;
 	CHECK(dev->q_head < ML_LOOP_QUEUE_LEN, "mlloop.q_head");
 	CHECK(dev->q_count <= ML_LOOP_QUEUE_LEN, "mlloop.q_count");
 	return ml_loop_sim_check(&dev->sim);

@@ -208,6 +208,31 @@ size_t mlcore_render_train(const struct mlcore_dev *dev, char *buf,
 	return t.len;
 }
 
+void mlcore_dev_copy_shown(struct mlcore_dev *dst,
+			   const struct mlcore_dev *src)
+{
+	int32_t n = src->train_count;
+
+	if (n < 0)
+		n = 0;
+	if (n > MLCORE_MAX_TRAINING_ENTRIES)
+		n = MLCORE_MAX_TRAINING_ENTRIES;
+	dst->latest_result = src->latest_result;
+	dst->hist_index = src->hist_index;
+	dst->hist_count = src->hist_count;
+	dst->train_count = src->train_count;
+	mlc_memcpy(dst->history, src->history, sizeof(dst->history));
+	/* Only the entries in use: a full copy would cost every ioctl 800 bytes. */
+	mlc_memcpy(dst->training, src->training,
+		   (size_t)n * sizeof(dst->training[0]));
+}
+
+bool mlcore_dev_ioctl_changes_shown(unsigned int cmd)
+{
+	return cmd == IOCTL_SET_RESULT || cmd == IOCTL_ADD_TRAINING ||
+	       cmd == IOCTL_CLEAR_TRAINING;
+}
+
 const char *mlcore_cmd_name(unsigned int cmd)
 {
 	switch (cmd) {

@@ -70,6 +70,24 @@ size_t mlcore_render_train(const struct mlcore_dev *dev, char *buf,
 			   size_t size);
 
 /*
+ * Copies into dst every field the two renderings read (the rest of dst is
+ * left as it is), so a caller can render from a copy taken without the
+ * device's lock.  src may be changing while it is read: the copy then may
+ * be inconsistent but never reads outside src (the caller retries; see
+ * DeviceState in src/emulator/).
+ */
+void mlcore_dev_copy_shown(struct mlcore_dev *dst,
+			   const struct mlcore_dev *src);
+
+/*
+ * Whether the ioctl cmd may change a field mlcore_dev_copy_shown() copies
+ * (SET_RESULT, ADD_TRAINING, CLEAR_TRAINING); the others (SEND_INTS,
+ * GET_RESULT, anything unknown) never do, so a caller keeping a shown copy
+ * need not refresh it after them.
+ */
+bool mlcore_dev_ioctl_changes_shown(unsigned int cmd);
+
+/*
  * The bytes the driver copies for cmd (see mlc_ioctl_copy.h): 0, or
  * -EINVAL for a command it does not know (which touches no memory).
  */

@@ -212,6 +212,21 @@ long mlc_vfs_sysfs_write(struct mlc_host *host, mlc_uptr src, size_t count,
 	return store(priv, host, page, len);
 }
 
+long mlc_vfs_sysfs_bin_write(struct mlc_host *host, mlc_uptr src, size_t count,
+			     int64_t pos, char *buf, mlc_sysfs_bin_store_fn store,
+			     void *priv)
+{
+	/* kernfs_fop_write_iter(): one page at most, returned as taken. */
+	size_t len = count < MLC_SYSFS_PAGE_SIZE ? count : MLC_SYSFS_PAGE_SIZE;
+
+	if (mlc_copy_from_user(host, buf, src, len))
+		return -EFAULT;
+	/* sysfs_kf_bin_write(): size 0 sets no limit; nothing for 0 bytes. */
+	if (!len)
+		return 0;
+	return store(priv, host, buf, len, pos);
+}
+
 /* --- the preload door's VFS answers: fs/ioctl.c, fs/namei.c, fs/open.c -- */
 
 /* asm-generic/ioctls.h (x86_64 uses it); FIOQSIZE is x86's 0x5460. */

@@ -130,6 +130,24 @@ typedef long (*mlc_sysfs_store_fn)(void *priv, struct mlc_host *host,
 long mlc_vfs_sysfs_write(struct mlc_host *host, mlc_uptr src, size_t count,
 			 char *page, mlc_sysfs_store_fn store, void *priv);
 
+/* A binary attribute's write (bin_attribute.write): the bytes at off. */
+typedef long (*mlc_sysfs_bin_store_fn)(void *priv, struct mlc_host *host,
+				       const char *buf, size_t count,
+				       int64_t off);
+
+/*
+ * write(2) of count bytes from src at file position pos on a sysfs binary
+ * attribute of size 0 (kernfs_fop_write_iter() and sysfs_kf_bin_write()):
+ * cut to MLC_SYSFS_PAGE_SIZE bytes (no atomic_write_len), copied into buf
+ * (MLC_SYSFS_PAGE_SIZE bytes, no NUL added); -EFAULT when the copy faults;
+ * an empty write returns 0 without calling store; otherwise whatever
+ * store(buf, len, pos) returns.  The caller advances the position by a
+ * positive result, as kernfs does.
+ */
+long mlc_vfs_sysfs_bin_write(struct mlc_host *host, mlc_uptr src, size_t count,
+			     int64_t pos, char *buf, mlc_sysfs_bin_store_fn store,
+			     void *priv);
+
 
 /* --- what the preload door must answer itself (Linux 6.1, fs/ioctl.c,
  * fs/namei.c, fs/open.c, fs/read_write.c): a door that is not the kernel

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 
 namespace mlc {
 
@@ -29,12 +30,15 @@ DeviceServices DeviceServices::make(const ClockSpec &clock,
 	return s;
 }
 
-Device::Device(DeviceState &state, DeviceServices services)
-	: state_(state), services_(std::move(services))
-{
-}
-
 namespace {
+
+// The lock came from a dead owner: every shown copy back to the kept state.
+void recover_shown(DeviceState &state)
+{
+	state.mlcore_shown.recover(state.mlcore);
+	state.mllib_shown.recover(state.mllib);
+	state.mlloop_shown.recover(state.mlloop);
+}
 
 std::atomic_ref<uint32_t> journal_mark(OpJournal &j)
 {
@@ -43,15 +47,15 @@ std::atomic_ref<uint32_t> journal_mark(OpJournal &j)
 
 // Copies of the devices the operation may change, then the mark.  A kill
 // before the mark leaves nothing changed; after it, everything saved.
-void journal_begin(DeviceState &s, uint32_t touches)
+void journal_begin(DeviceState &s, unsigned changes)
 {
 	OpJournal &j = s.journal;
-	j.touches = touches;
-	if (touches & kTouchMlcore)
+	j.touches = changes;
+	if (changes & kTouchMlcore)
 		std::memcpy(&j.mlcore, &s.mlcore, sizeof(j.mlcore));
-	if (touches & kTouchMllib)
+	if (changes & kTouchMllib)
 		std::memcpy(&j.mllib, &s.mllib, sizeof(j.mllib));
-	if (touches & kTouchMlloop)
+	if (changes & kTouchMlloop)
 		std::memcpy(&j.mlloop, &s.mlloop, sizeof(j.mlloop));
 	j.klog.begin(s.klog);
 	j.logfile.saved = 0;
@@ -72,42 +76,62 @@ void journal_end(DeviceState &s)
 
 }  // namespace
 
-// An operation whose process died inside it is put back as it was before
-// it began.  Idempotent: a locker killed while undoing leaves the mark set
-// and the next one undoes again.
-void Device::undo_dead_operation()
+// Under the lock: an operation whose process died inside it is put back as
+// it was before it began, then (the lock came from a dead owner) every
+// shown copy is brought back to the device.  Idempotent: a locker killed
+// while undoing leaves the mark set and the next one undoes again.
+void Device::recover(bool owner_died)
 {
 	OpJournal &j = state_.journal;
-	if (!journal_mark(j).load(std::memory_order_acquire)) {
+	bool undo = journal_mark(j).load(std::memory_order_acquire);
+	if (!undo) {
 		j.klog.finish(state_.klog);
-		return;
+	} else {
+		if (j.touches & kTouchMlcore)
+			std::memcpy(&state_.mlcore, &j.mlcore, sizeof(j.mlcore));
+		if (j.touches & kTouchMllib)
+			std::memcpy(&state_.mllib, &j.mllib, sizeof(j.mllib));
+		if (j.touches & kTouchMlloop)
+			std::memcpy(&state_.mlloop, &j.mlloop, sizeof(j.mlloop));
+		j.klog.restore(state_.klog);
+		j.klog.cursor = j.klog.next_seq;	// nothing left to show
+		services_.logfile->undo(j.logfile);
+		std::atomic_signal_fence(std::memory_order_seq_cst);
+		journal_mark(j).store(0, std::memory_order_release);
 	}
-	if (j.touches & kTouchMlcore)
-		std::memcpy(&state_.mlcore, &j.mlcore, sizeof(j.mlcore));
-	if (j.touches & kTouchMllib)
-		std::memcpy(&state_.mllib, &j.mllib, sizeof(j.mllib));
-	if (j.touches & kTouchMlloop)
-		std::memcpy(&state_.mlloop, &j.mlloop, sizeof(j.mlloop));
-	j.klog.restore(state_.klog);
-	j.klog.cursor = j.klog.next_seq;	// nothing left to show
-	services_.logfile->undo(j.logfile);
-	std::atomic_signal_fence(std::memory_order_seq_cst);
-	journal_mark(j).store(0, std::memory_order_release);
+	if (owner_died || undo)
+		recover_shown(state_);
+}
+
+Device::Device(DeviceState &state, DeviceServices services, std::string name)
+	: state_(state), services_(std::move(services)),
+	  lock_what_("instance '" + name + "'")
+{
 }
 
 // One core call: the instance lock held for its whole duration, and a host
-// carrying the instance's services and this call's caller memory.  The
-// call is journaled (device_state.hpp): touches names the devices the core
-// call may change (0 for one that changes none, e.g. GET_RESULT).
+// carrying the instance's services and this call's caller memory.  changes
+// names the devices the core call may change, journaled first (0 for one
+// that changes none, e.g. GET_RESULT); of those, shown names the ones whose
+// shown copies it may change, opened next and closed last, still under
+// the lock (device_state.hpp).  The journal's end, the commit point, comes
+// before the shown copies' end: no reader sees a state that is then undone.
 class Device::Call {
 public:
-	Call(Device &dev, UserMemory *mem, uint32_t touches)
-		: dev_(dev), guard_(dev.state_.lock),
+	Call(Device &dev, UserMemory *mem, unsigned changes, unsigned shown = kAll)
+		: dev_(dev), state_(dev.state_), touches_(changes & shown),
+		  guard_(dev.state_.lock, dev.lock_what_.c_str()),
 		  klog_(dev.state_.klog, *dev.services_.clock, &dev.state_.journal.klog)
 	{
-		dev.undo_dead_operation();
-		journal_begin(dev.state_, touches);
-		dev.services_.logfile->set_undo(&dev.state_.journal.logfile);
+		dev.recover(guard_.recovered());
+		journal_begin(state_, changes);
+		dev.services_.logfile->set_undo(&state_.journal.logfile);
+		if (touches_ & kMlcore)
+			state_.mlcore_shown.begin();
+		if (touches_ & kMllib)
+			state_.mllib_shown.begin();
+		if (touches_ & kMlloop)
+			state_.mlloop_shown.begin();
 		host_.clock = dev.services_.clock.get();
 		host_.klog = &klog_;
 		host_.logfile = dev.services_.logfile.get();
@@ -117,7 +141,13 @@ public:
 	~Call()
 	{
 		dev_.services_.logfile->set_undo(nullptr);
-		journal_end(dev_.state_);
+		journal_end(state_);
+		if (touches_ & kMlcore)
+			state_.mlcore_shown.end(state_.mlcore);
+		if (touches_ & kMllib)
+			state_.mllib_shown.end(state_.mllib);
+		if (touches_ & kMlloop)
+			state_.mlloop_shown.end(state_.mlloop);
 	}
 	Call(const Call &) = delete;
 	Call &operator=(const Call &) = delete;
@@ -125,26 +155,16 @@ public:
 
 private:
 	Device &dev_;
+	DeviceState &state_;
+	unsigned touches_;
 	RobustLock guard_;
 	KernelLog klog_;
 	mlc_host host_;
 };
 
-// Readers under the lock: a dead writer's operation is undone first.
-class Device::ReadLock {
-public:
-	explicit ReadLock(Device &dev) : guard_(dev.state_.lock)
-	{
-		dev.undo_dead_operation();
-	}
-
-private:
-	RobustLock guard_;
-};
-
 void Device::load()
 {
-	Call call(*this, nullptr, kTouchAll);
+	Call call(*this, nullptr, kAll);
 	mlcore_dev_load(&state_.mlcore, call.host());
 	ml_lib_test_dev_load(&state_.mllib, call.host());
 	ml_loop_dev_load(&state_.mlloop, call.host());
@@ -152,7 +172,7 @@ void Device::load()
 
 void Device::reload(const std::function<void()> &between_boots)
 {
-	Call call(*this, nullptr, kTouchAll);
+	Call call(*this, nullptr, kAll);
 	ml_loop_dev_unload(&state_.mlloop, call.host());
 	ml_lib_test_dev_unload(&state_.mllib, call.host());
 	mlcore_dev_unload(&state_.mlcore, call.host());
@@ -165,8 +185,10 @@ void Device::reload(const std::function<void()> &between_boots)
 
 long Device::mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	// GET_RESULT only reads the device: nothing to copy.
-	Call call(*this, &mem, cmd == IOCTL_GET_RESULT ? 0u : uint32_t{kTouchMlcore});
+	// GET_RESULT changes nothing: nothing to journal.  Most ioctls change
+	// nothing a proc file shows: no copy to refresh.
+	Call call(*this, &mem, cmd == IOCTL_GET_RESULT ? 0u : unsigned{kMlcore},
+		  mlcore_dev_ioctl_changes_shown(cmd) ? unsigned{kMlcore} : 0u);
 	return mlcore_dev_ioctl(&state_.mlcore, call.host(), cmd, arg);
 }
 
@@ -178,14 +200,14 @@ long Device::mlcore_ioctl(unsigned int cmd, void *arg)
 
 size_t Device::render_mlcore_result(char *buf, size_t size)
 {
-	ReadLock guard(*this);
-	return mlcore_render_result(&state_.mlcore, buf, size);
+	mlcore_dev shown = mlcore_shown();
+	return mlcore_render_result(&shown, buf, size);
 }
 
 size_t Device::render_mlcore_train(char *buf, size_t size)
 {
-	ReadLock guard(*this);
-	return mlcore_render_train(&state_.mlcore, buf, size);
+	mlcore_dev shown = mlcore_shown();
+	return mlcore_render_train(&shown, buf, size);
 }
 
 std::string Device::render_mlcore_result()
@@ -204,108 +226,148 @@ std::string Device::render_mlcore_train()
 
 void Device::mllib_open()
 {
-	Call call(*this, nullptr, kTouchMllib);
+	Call call(*this, nullptr, kMllib);
 	ml_lib_test_dev_open(&state_.mllib, call.host());
 }
 
 void Device::mllib_release()
 {
-	Call call(*this, nullptr, kTouchMllib);
+	Call call(*this, nullptr, kMllib);
 	ml_lib_test_dev_release(&state_.mllib, call.host());
 }
 
 long Device::mllib_read(mlc_uptr dst, size_t count, int64_t *pos, UserMemory &mem)
 {
-	Call call(*this, &mem, kTouchMllib);
+	Call call(*this, &mem, kMllib);
 	return ml_lib_test_dev_read(&state_.mllib, call.host(), dst, count, pos);
 }
 
 long Device::mllib_write(mlc_uptr src, size_t count, int64_t *pos, UserMemory &mem)
 {
-	Call call(*this, &mem, kTouchMllib);
+	Call call(*this, &mem, kMllib);
 	return ml_lib_test_dev_write(&state_.mllib, call.host(), src, count, pos);
 }
 
 long Device::mllib_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	Call call(*this, &mem, kTouchMllib);
+	Call call(*this, &mem, kMllib);
 	return ml_lib_test_dev_ioctl(&state_.mllib, call.host(), cmd, arg);
 }
 
 long Device::mllib_control_write(mlc_uptr src, size_t count, UserMemory &mem)
 {
 	char page[MLC_SYSFS_PAGE_SIZE + 1];
-	Call call(*this, &mem, kTouchMllib);
+	Call call(*this, &mem, kMllib);
 	return mlc_vfs_sysfs_write(call.host(), src, count, page,
 				   ml_lib_test_dev_control_store, &state_.mllib);
 }
 
 size_t Device::render_mllib(MllibRenderFn render, char *buf, size_t size)
 {
-	ReadLock guard(*this);
-	return render(&state_.mllib, buf, size);
+	ml_lib_test_dev shown{};
+	state_.mllib_shown.read(state_.mllib, &shown);
+	return render(&shown, buf, size);
 }
 
 ml_lib_test_dev Device::mllib_snapshot()
 {
-	ReadLock guard(*this);
+	RobustLock guard(state_.lock, lock_what_.c_str());
+	recover(guard.recovered());
 	return state_.mllib;
 }
 
 long Device::mlloop_read(mlc_uptr dst, size_t count, UserMemory &mem)
 {
-	Call call(*this, &mem, kTouchMlloop);
+	Call call(*this, &mem, kMlloop);
 	return ml_loop_dev_read(&state_.mlloop, call.host(), dst, count);
 }
 
 long Device::mlloop_write(mlc_uptr src, size_t count, UserMemory &mem)
 {
-	Call call(*this, &mem, kTouchMlloop);
+	Call call(*this, &mem, kMlloop);
 	return ml_loop_dev_write(&state_.mlloop, call.host(), src, count);
 }
 
 long Device::mlloop_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	Call call(*this, &mem, kTouchMlloop);
+	Call call(*this, &mem, kMlloop);
 	return ml_loop_dev_ioctl(&state_.mlloop, call.host(), cmd, arg);
 }
 
+// `step N` is N locked sections of one epoch each: no section is longer
+// than an epoch, and a process stopped between two holds nothing.  Another
+// writer's operation may land between two epochs, as it could between two
+// writes of `step 1` (docs/closed-loop.md, "Stepping"); the first epoch
+// that cannot run (the model was stopped meanwhile) ends the write with
+// its error, the epochs before it done.
 long Device::mlloop_control_write(mlc_uptr src, size_t count, UserMemory &mem)
 {
 	char page[MLC_SYSFS_PAGE_SIZE + 1];
-	Call call(*this, &mem, kTouchMlloop);
-	return mlc_vfs_sysfs_write(call.host(), src, count, page,
-				   ml_loop_dev_control_store, &state_.mlloop);
+	ml_loop_control ctl{&state_.mlloop, 0};
+	long ret;
+	{
+		Call call(*this, &mem, kMlloop);
+		ret = mlc_vfs_sysfs_write(call.host(), src, count, page,
+					  ml_loop_dev_control_store_deferred, &ctl);
+	}
+	for (uint32_t i = 0; ret >= 0 && i < ctl.steps; i++) {
+		Call call(*this, nullptr, kMlloop);
+		if (int err = ml_loop_dev_step_epoch(&state_.mlloop, call.host()))
+			return err;
+	}
+	return ret;
+}
+
+long Device::mlloop_workload_write(mlc_uptr src, size_t count, int64_t pos,
+				   UserMemory &mem)
+{
+	char chunk[MLC_SYSFS_PAGE_SIZE];
+	Call call(*this, &mem, kMlloop);
+	return mlc_vfs_sysfs_bin_write(call.host(), src, count, pos, chunk,
+				       ml_loop_dev_workload_store, &state_.mlloop);
 }
 
 size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 {
-	ReadLock guard(*this);
-	return render(&state_.mlloop, buf, size);
+	// ml_loop_dev is 24 KiB, mostly the simulation and the queue's
+	// records, which no rendering reads: on the heap, not the caller's
+	// stack (the preload door runs on any thread of any program).
+	auto shown = std::make_unique<ml_loop_dev>();
+	state_.mlloop_shown.read(state_.mlloop, shown.get());
+	return render(shown.get(), buf, size);
 }
 
 ml_loop_dev Device::mlloop_snapshot()
 {
-	ReadLock guard(*this);
+	RobustLock guard(state_.lock, lock_what_.c_str());
+	recover(guard.recovered());
 	return state_.mlloop;
 }
 
 std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)
 {
-	ReadLock guard(*this);
 	return state_.klog.since(from);
-}
-
-const char *Device::under_lock(const std::function<const char *()> &fn)
-{
-	ReadLock guard(*this);
-	return fn();
 }
 
 mlcore_dev Device::mlcore_snapshot()
 {
-	ReadLock guard(*this);
+	RobustLock guard(state_.lock, lock_what_.c_str());
+	recover(guard.recovered());
 	return state_.mlcore;
+}
+
+const char *Device::under_lock(const std::function<const char *()> &fn)
+{
+	RobustLock guard(state_.lock, lock_what_.c_str());
+	recover(guard.recovered());
+	return fn();
+}
+
+mlcore_dev Device::mlcore_shown()
+{
+	mlcore_dev shown{};
+	state_.mlcore_shown.read(state_.mlcore, &shown);
+	return shown;
 }
 
 void init_device_state(DeviceState &state)
@@ -313,6 +375,7 @@ void init_device_state(DeviceState &state)
 	std::memset(static_cast<void *>(&state), 0, sizeof(DeviceState));
 	state.lock.init();
 	state.klog.clear();
+	// Every shown copy matches the zeroed devices; load() refreshes them.
 }
 
 namespace {

@@ -41,7 +41,9 @@ void init_device_state(DeviceState &state);
 
 class Device {
 public:
-	Device(DeviceState &state, DeviceServices services);
+	// name: the instance's, for the line a writer prints when the lock's
+	// owner is stopped ("instance 'NAME'", robust_mutex.hpp).
+	Device(DeviceState &state, DeviceServices services, std::string name = "local");
 
 	// Module load: reset every device to its load-time state and print the
 	// load lines.  Done once when the state is created.
@@ -55,7 +57,9 @@ public:
 	// The same with arg pointing into this process's own memory.
 	long mlcore_ioctl(unsigned int cmd, void *arg);
 
-	// Proc file texts, rendered under the lock.
+	// Proc file texts.  Renderings never take the lock: they render the
+	// state of the last whole locked section or a later one
+	// (device_state.hpp), so a stopped or dead writer never blocks them.
 	std::string render_mlcore_result();
 	std::string render_mlcore_train();
 	size_t render_mlcore_result(char *buf, size_t size);
@@ -70,28 +74,35 @@ public:
 	long mllib_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem);
 	// A write(2) to ml_model1's sysfs `control` (page-cut, NUL-terminated).
 	long mllib_control_write(mlc_uptr src, size_t count, UserMemory &mem);
-	// /proc/mllibdev or one of the device's sysfs attributes, rendered
-	// under the lock by one of the core's renderers.
+	// /proc/mllibdev or one of the device's sysfs attributes, rendered by
+	// one of the core's renderers, without the lock (as above).
 	using MllibRenderFn = size_t (*)(const ml_lib_test_dev *, char *, size_t);
 	size_t render_mllib(MllibRenderFn render, char *buf, size_t size);
 	ml_lib_test_dev mllib_snapshot();
 
 	// The closed loop (/dev/mlloop, docs/closed-loop.md): a stream, so no
 	// position.  read/write/ioctl of the device, a write(2) to
-	// ml_readahead's `control`, and its attributes rendered under the lock.
+	// ml_readahead's `control`, and its attributes rendered without the
+	// lock (as above).  A `step N` runs one epoch per locked section.
 	long mlloop_read(mlc_uptr dst, size_t count, UserMemory &mem);
 	long mlloop_write(mlc_uptr src, size_t count, UserMemory &mem);
 	long mlloop_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem);
 	long mlloop_control_write(mlc_uptr src, size_t count, UserMemory &mem);
+	// A write(2) at *pos to ml_readahead's binary attribute `workload`.
+	long mlloop_workload_write(mlc_uptr src, size_t count, int64_t pos,
+				   UserMemory &mem);
 	using MlloopRenderFn = size_t (*)(const ml_loop_dev *, char *, size_t);
 	size_t render_mlloop(MlloopRenderFn render, char *buf, size_t size);
 	ml_loop_dev mlloop_snapshot();
 
-	// Kernel log records with seq >= from.
+	// Kernel log records with seq >= from, read without the lock.
 	std::vector<KernelLogRecord> kernel_log(uint64_t from = 0);
 
-	// A copy of the state, for tests and status (taken under the lock).
+	// A copy of the state, for tests (taken under the lock).
 	mlcore_dev mlcore_snapshot();
+	// What mlcore's proc files show (everything but the last features),
+	// without the lock: for status.
+	mlcore_dev mlcore_shown();
 
 	const DeviceServices &services() const { return services_; }
 
@@ -101,12 +112,16 @@ public:
 
 private:
 	class Call;
-	class ReadLock;
-	// Under the lock: undo an operation whose process died inside it.
-	void undo_dead_operation();
+	// Under the lock: undo an operation whose process died inside it,
+	// then bring the shown copies back to the devices if the lock's owner
+	// died (robust_mutex.hpp).
+	void recover(bool owner_died);
+	// Which devices' shown copies a section changes (device_state.hpp).
+	enum Touches : unsigned { kMlcore = 1, kMllib = 2, kMlloop = 4, kAll = 7 };
 
 	DeviceState &state_;
 	DeviceServices services_;
+	std::string lock_what_;		// "instance 'NAME'"
 };
 
 class LocalDevice {

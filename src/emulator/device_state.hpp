@@ -2,8 +2,9 @@
 //
 // Everything one emulated machine's devices hold, as one flat struct: the
 // lock, each core device's state (mlcore, the ml_lib test driver, the
-// closed loop) and the kernel log.  No pointers, so it lives unchanged on
-// the heap (LocalDevice) or in a shared-memory segment mapped anywhere (the
+// closed loop), the copies its readers render from, the kernel log and the
+// undo journal.  No pointers, so it lives unchanged on the heap
+// (LocalDevice) or in a shared-memory segment mapped anywhere (the
 // instance service).
 //
 // The undo journal (docs/reliability.md): every operation is
@@ -14,9 +15,29 @@
 // it clears `active` when the call is done.  A process killed in between
 // leaves `active` set, and the next locker (told EOWNERDEAD) puts
 // everything back before it goes on: to every observer the operation never
-// started.
+// started.  Readers without the lock (below) render from the shown copy
+// while the count is odd, so they never see the half-done operation either.
+//
+// Readers (docs/architecture.md, "Locking"): a proc or sysfs text never
+// takes the lock.  Each device has a ShownCopy: a sequence count and a
+// copy of the fields its renderings read (the core's *_copy_shown()).  A
+// locked section that changes the device makes the count odd before it
+// changes anything and even when it is done, then refreshes the copy from
+// the device, still under the lock.  A reader takes the count, copies the
+// fields from the device when the count is even (no section is changing
+// it) or from the copy when it is odd (a section is: the copy holds what
+// the last whole section left), and starts again if the count moved
+// meanwhile.  Only a live writer moves the count, so a writer that is
+// stopped or dead, wherever it stopped, never holds a reader up: it is the
+// two-copy "latch" of the kernel's seqcount_latch_t, with the device itself
+// as one of the two copies, so a section costs one copy of the shown
+// fields, not two.
 #pragma once
 
+#include <sched.h>
+
+#include <atomic>
+#include <cstdint>
 #include <type_traits>
 
 extern "C" {
@@ -48,6 +69,56 @@ struct OpJournal {
 	ml_loop_dev mlloop;
 };
 
+// The fields of a device T its readers render from; CopyFn is the core's
+// T_copy_shown().  begin()/end()/recover() only under the instance lock.
+template <typename T, void (*CopyFn)(T *, const T *)>
+struct ShownCopy {
+	std::atomic<uint64_t> seq;	// odd: a section is changing the device
+	T copy;				// the shown fields after the last section
+
+	// Before a section changes dev.
+	void begin()
+	{
+		uint64_t s = seq.load(std::memory_order_relaxed);
+		seq.store(s | 1, std::memory_order_release);
+		std::atomic_thread_fence(std::memory_order_release);
+	}
+	// After it: readers go back to dev while the copy catches up.
+	void end(const T &dev)
+	{
+		uint64_t s = seq.load(std::memory_order_relaxed);
+		seq.store((s | 1) + 1, std::memory_order_release);
+		std::atomic_thread_fence(std::memory_order_release);
+		CopyFn(&copy, &dev);
+	}
+	// The lock came from a dead owner, which may have died anywhere in a
+	// section or in end(): dev is kept as it is (robust_mutex.hpp), and
+	// readers and the copy are brought back to it (after Device::Call has
+	// undone the dead owner's operation from the journal: dev is then as
+	// the last whole section left it).
+	void recover(const T &dev) { end(dev); }
+
+	// The shown fields of the last whole section, or of a later state,
+	// into *out; never waits for a writer.
+	void read(const T &dev, T *out) const
+	{
+		for (unsigned tries = 0;; tries++) {
+			uint64_t s = seq.load(std::memory_order_acquire);
+			CopyFn(out, (s & 1) ? &copy : &dev);
+			std::atomic_thread_fence(std::memory_order_acquire);
+			if (seq.load(std::memory_order_relaxed) == s)
+				return;
+			// Only writers that make progress get here.
+			if (tries >= 16)
+				sched_yield();
+		}
+	}
+};
+
+using MlcoreShown = ShownCopy<mlcore_dev, mlcore_dev_copy_shown>;
+using MllibShown = ShownCopy<ml_lib_test_dev, ml_lib_test_dev_copy_shown>;
+using MlloopShown = ShownCopy<ml_loop_dev, ml_loop_dev_copy_shown>;
+
 struct DeviceState {
 	RobustMutex lock;	// serialises every operation on every device
 	mlcore_dev mlcore;
@@ -55,10 +126,15 @@ struct DeviceState {
 	ml_loop_dev mlloop;	// /dev/mlloop and its model ml_readahead
 	KernelLogRing klog;
 	OpJournal journal;	// only under the lock
+	// What readers render from while a section is changing a device.
+	MlcoreShown mlcore_shown;
+	MllibShown mllib_shown;
+	MlloopShown mlloop_shown;
 };
 static_assert(std::is_standard_layout_v<DeviceState>);
 static_assert(std::is_trivially_copyable_v<mlcore_dev>);
 static_assert(std::is_trivially_copyable_v<ml_lib_test_dev>);
 static_assert(std::is_trivially_copyable_v<ml_loop_dev>);
+static_assert(std::atomic<uint64_t>::is_always_lock_free);	// shared memory
 
 }  // namespace mlc

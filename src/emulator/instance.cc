@@ -282,7 +282,7 @@ void Instance::attach_device()
 		DeviceServices::make(clock_spec(), log_path().string());
 	services.clock = std::make_unique<SegmentClock>(segment_->header);
 	services.random = std::make_unique<SegmentRandom>(segment_->header);
-	device_ = std::make_unique<Device>(segment_->devices, std::move(services));
+	device_ = std::make_unique<Device>(segment_->devices, std::move(services), name_);
 }
 
 std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
@@ -354,6 +354,9 @@ std::unique_ptr<Instance> Instance::open_existing(const std::string &name)
 		// operation, or after one that died inside it: a problem is
 		// looked at again under the lock, the dead one's operation
 		// undone first (device_state.hpp).
+		// The lock first: a damaged one is never taken.
+		if (const char *bad = seg->devices.lock.check())
+			refuse_damaged(name, bad);
 		const char *bad = state_problem(*seg);
 		std::unique_ptr<Instance> inst(new Instance(name, std::move(region)));
 		if (bad)

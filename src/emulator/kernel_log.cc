@@ -3,28 +3,47 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 
 #include <fmt/format.h>
 
 namespace mlc {
 
+namespace {
+
+// A record's seq while append() rewrites it: never a real one.
+constexpr uint64_t kRewriting = UINT64_MAX;
+
+std::atomic_ref<uint64_t> atomic(const uint64_t &v)
+{
+	return std::atomic_ref<uint64_t>(const_cast<uint64_t &>(v));
+}
+
+}  // namespace
+
+// The record's seq says which record the slot holds; it is kRewriting
+// while the slot is being rewritten, so since() can copy records without
+// the lock and keep only those that were whole (device_state.hpp).
 void KernelLogRing::append(int level, int64_t ts_ns, std::string_view text)
 {
-	write(next_seq, level, ts_ns, text);
-	next_seq++;
+	uint64_t seq = next_seq;
+	write(seq, level, ts_ns, text);
+	atomic(next_seq).store(seq + 1, std::memory_order_release);
 }
 
 void KernelLogRing::write(uint64_t seq, int level, int64_t ts_ns, std::string_view text)
 {
 	KernelLogRecord &rec = records[seq % kRecords];
-	rec.seq = seq;
+	atomic(rec.seq).store(kRewriting, std::memory_order_relaxed);
+	std::atomic_thread_fence(std::memory_order_release);
 	rec.ts_ns = ts_ns;
 	rec.level = static_cast<uint8_t>(level & 7);
 	rec.reserved = 0;
 	size_t len = std::min(text.size(), sizeof(rec.text));
 	std::memcpy(rec.text, text.data(), len);
 	rec.len = static_cast<uint16_t>(len);
+	atomic(rec.seq).store(seq, std::memory_order_release);
 }
 
 void (*g_kernel_log_test_hook)() = nullptr;
@@ -51,16 +70,27 @@ void KernelLogUndo::append(KernelLogRing &ring, int level, int64_t ts_ns,
 
 void KernelLogUndo::publish(KernelLogRing &ring) const
 {
-	std::atomic_ref<uint64_t>(ring.next_seq).store(cursor, std::memory_order_release);
+	atomic(ring.next_seq).store(cursor, std::memory_order_release);
 }
 
 // Saved records go back to their slots, then next_seq: every record the
 // operation wrote is past next_seq, so it is gone.
 void KernelLogUndo::restore(KernelLogRing &ring) const
 {
-	for (uint32_t i = 0; i < saved && i < kRecords; i++)
-		ring.records[records[i].seq % KernelLogRing::kRecords] = records[i];
-	std::atomic_ref<uint64_t>(ring.next_seq).store(next_seq, std::memory_order_release);
+	for (uint32_t i = 0; i < saved && i < kRecords; i++) {
+		const KernelLogRecord &old = records[i];
+		KernelLogRecord &rec = ring.records[old.seq % KernelLogRing::kRecords];
+		// Marked while rewritten, as in write(): since() skips it.
+		atomic(rec.seq).store(kRewriting, std::memory_order_relaxed);
+		std::atomic_thread_fence(std::memory_order_release);
+		rec.ts_ns = old.ts_ns;
+		rec.level = old.level;
+		rec.reserved = old.reserved;
+		rec.len = old.len;
+		std::memcpy(rec.text, old.text, sizeof(rec.text));
+		atomic(rec.seq).store(old.seq, std::memory_order_release);
+	}
+	atomic(ring.next_seq).store(next_seq, std::memory_order_release);
 }
 
 const char *KernelLogRing::check() const
@@ -77,8 +107,20 @@ const char *KernelLogRing::check() const
 std::vector<KernelLogRecord> KernelLogRing::since(uint64_t from) const
 {
 	std::vector<KernelLogRecord> out;
-	for (uint64_t s = std::max(from, first_seq()); s < next_seq; s++)
-		out.push_back(records[s % kRecords]);
+	uint64_t end = atomic(next_seq).load(std::memory_order_acquire);
+	uint64_t first = end > kRecords ? end - kRecords : 0;
+	for (uint64_t s = std::max(from, first); s < end; s++) {
+		const KernelLogRecord &rec = records[s % kRecords];
+		if (atomic(rec.seq).load(std::memory_order_acquire) != s)
+			continue;	// being rewritten, or dropped already
+		KernelLogRecord copy;
+		std::memcpy(&copy, &rec, sizeof(copy));
+		std::atomic_thread_fence(std::memory_order_acquire);
+		if (atomic(rec.seq).load(std::memory_order_relaxed) != s)
+			continue;
+		copy.seq = s;
+		out.push_back(copy);
+	}
 	return out;
 }
 

@@ -38,6 +38,7 @@ struct KernelLogRing {
 	{
 		return next_seq > kRecords ? next_seq - kRecords : 0;
 	}
+	// Under the instance lock.
 	void append(int level, int64_t ts_ns, std::string_view text);
 	// The record seq into its slot, not yet shown: next_seq is not moved
 	// (an operation's records are shown together when it ends).
@@ -46,6 +47,8 @@ struct KernelLogRing {
 	// read back from a segment someone else wrote), else the field.
 	const char *check() const;
 	// Records with seq >= from, oldest first (those still in the ring).
+	// Needs no lock: a record that append() is rewriting (the oldest, when
+	// the ring is full) is left out, never returned torn.
 	std::vector<KernelLogRecord> since(uint64_t from) const;
 };
 

@@ -2,7 +2,7 @@
 //
 // The closed loop's files (docs/closed-loop.md): the record stream
 // /dev/mlloop and the class device ml_lib_loop/mlloop with its model
-// ml_readahead (control, mode, state, efficiency, stats).  Every answer
+// ml_readahead (control, workload, mode, state, efficiency, stats).  Every answer
 // comes from the core (ml_loop_dev.h or the VFS model).
 #include <sys/sysmacros.h>
 
@@ -120,6 +120,10 @@ void add_ml_loop_nodes(FileTable &t)
 	t.add(attr(model + "/state", ml_loop_dev_show_state));
 	t.add(attr(model + "/efficiency", ml_loop_dev_show_efficiency));
 	t.add(attr(model + "/stats", ml_loop_dev_show_stats));
+	// The group's binary attributes come after its attributes.
+	t.add(std::make_unique<SysfsBinAttrNode>(model + "/workload",
+						 ML_LOOP_WORKLOAD_ATTR_MODE,
+						 &Device::mlloop_workload_write));
 }
 
 }  // namespace mlc

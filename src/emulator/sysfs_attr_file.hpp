@@ -51,4 +51,26 @@ private:
 	StoreFn store_;
 };
 
+// A write-only sysfs binary attribute of size 0 (kernfs with
+// sysfs_bin_kfops_wo): opening it for reading is EACCES even for root,
+// writes go through the bin-attribute store of the VFS model with their
+// file position (no NUL, no page cut beyond one chunk).
+class SysfsBinAttrNode final : public Node {
+public:
+	using StoreFn = long (Device::*)(mlc_uptr src, size_t count, int64_t pos,
+					 UserMemory &mem);
+
+	SysfsBinAttrNode(std::string path, mode_t perm, StoreFn store)
+		: Node(std::move(path), NodeType::Regular, perm), store_(store)
+	{
+	}
+	bool generated() const override { return true; }
+	int64_t size() const override { return 0; }
+	std::unique_ptr<OpenFile> open(Instance &inst, int flags, const Cred &cred,
+				       int *err) const override;
+
+private:
+	StoreFn store_;
+};
+
 }  // namespace mlc

@@ -12,9 +12,9 @@
 // Two runs are conformant when their traces are byte-identical.  Only
 // operations that every door can answer as the kernel does are used (see
 // docs/door-differences.md): no 0-byte read/write on a device, no buffers
-// at a page edge, no lseek on a device (CUSE's VFS answers it; /dev/mlloop,
-// which CUSE does not serve, is ESPIPE on every door), no stat of
-// a device node, no mmap of a proc file.
+// at a page edge, no lseek on a device (CUSE's VFS answers it, /dev/mlloop
+// included: the probe shows it), no stat of a device node, no mmap of a
+// proc file.
 //
 //   mlc-conformance run [--root R] [--dev-root R] [--proc-root R]
 //                       [--sys-root R] [--log PATH] [--kmsg PATH]
@@ -394,6 +394,8 @@ const FileSpec kLoopMode = {"loop_mode", LOOP_SYS "mode", Root::Sys, Mask::None,
 const FileSpec kLoopState = {"loop_state", LOOP_SYS "state", Root::Sys, Mask::None, false};
 const FileSpec kLoopEfficiency = {"loop_efficiency", LOOP_SYS "efficiency", Root::Sys, Mask::None, false};
 const FileSpec kLoopStats = {"loop_stats", LOOP_SYS "stats", Root::Sys, Mask::None, false};
+// Write-only binary attribute: a workload trace (docs/closed-loop.md).
+const FileSpec kLoopWorkload = {"loop_workload", LOOP_SYS "workload", Root::Sys, Mask::None, false};
 
 // Files read whole by a snapshot, per profile.
 const FileSpec *const kMlcoreSnapshot[] = {&kMlcoreResult, &kMlcoreTrain};
@@ -1612,6 +1614,104 @@ private:
 		return std::string(reinterpret_cast<const char *>(&r), sizeof(r));
 	}
 
+	// The records of one POLICY (closed loop v2, docs/closed-loop.md
+	// "Policies"): nodes as (feature, value, left, right).
+	struct PNode {
+		uint8_t feature;
+		uint16_t value, left, right;
+	};
+	static std::vector<ml_loop_policy> loop_policy_recs(const std::vector<PNode> &nodes)
+	{
+		std::vector<ml_loop_policy> recs;
+		for (size_t first = 0; first < nodes.size(); first += 5) {
+			ml_loop_policy r;
+			memset(&r, 0, sizeof(r));
+			r.hdr.magic = ML_LOOP_RECORD_MAGIC;
+			r.hdr.type = ML_LOOP_REC_POLICY;
+			r.hdr.size = ML_LOOP_RECORD_SIZE;
+			r.node_count = static_cast<uint16_t>(nodes.size());
+			r.first_node = static_cast<uint16_t>(first);
+			r.nodes_here = static_cast<uint16_t>(std::min<size_t>(5, nodes.size() - first));
+			for (unsigned j = 0; j < r.nodes_here; j++) {
+				const PNode &n = nodes[first + j];
+				r.nodes[j].feature = n.feature;
+				r.nodes[j].value = n.value;
+				r.nodes[j].left = n.left;
+				r.nodes[j].right = n.right;
+			}
+			recs.push_back(r);
+		}
+		return recs;
+	}
+	static std::string loop_bytes(const std::vector<ml_loop_policy> &recs)
+	{
+		return std::string(reinterpret_cast<const char *>(recs.data()),
+				   recs.size() * sizeof(ml_loop_policy));
+	}
+	// A valid 7-node policy over every feature kind.
+	static std::vector<PNode> loop_good_policy()
+	{
+		const uint8_t L = ML_LOOP_POLICY_LEAF;
+		return {{ML_LOOP_F_RUN_LENGTH, 1, 1, 4}, {ML_LOOP_F_SEQ_PERMILLE, 500, 2, 3},
+			{L, 0, 0, 0}, {L, 32, 0, 0}, {ML_LOOP_F_MEAN_RUN_X100, 5000, 5, 6},
+			{L, 64, 0, 0}, {L, 256, 0, 0}};
+	}
+	// A random valid tree of up to `inner` inner nodes (pre-order).
+	static void loop_random_tree(Rng &rng, std::vector<PNode> &out, unsigned depth,
+				     unsigned &budget)
+	{
+		size_t me = out.size();
+		static const uint16_t range[ML_LOOP_F_COUNT] = {1001, 60000, 1001, 130, 700};
+		if (depth >= 4 || budget == 0 || rng.below(3) == 0) {
+			static const uint16_t w[] = {0, 1, 4, 16, 32, 64, 128, 256};
+			out.push_back({ML_LOOP_POLICY_LEAF, w[rng.below(8)], 0, 0});
+			return;
+		}
+		budget--;
+		uint8_t f = static_cast<uint8_t>(rng.below(ML_LOOP_F_COUNT));
+		out.push_back({f, static_cast<uint16_t>(rng.below(range[f])), 0, 0});
+		out[me].left = static_cast<uint16_t>(out.size());
+		loop_random_tree(rng, out, depth + 1, budget);
+		out[me].right = static_cast<uint16_t>(out.size());
+		loop_random_tree(rng, out, depth + 1, budget);
+	}
+	// A random policy write: valid, or one rule broken (docs/closed-loop.md).
+	std::string loop_random_policy(Rng &rng)
+	{
+		std::vector<PNode> nodes;
+		unsigned budget = 1 + rng.below(8);
+		loop_random_tree(rng, nodes, 0, budget);
+		auto recs = loop_policy_recs(nodes);
+		const size_t k = rng.below(static_cast<uint32_t>(recs.size()));
+		auto &r = recs[k];
+		const unsigned j = rng.below(r.nodes_here);
+		switch (rng.below(14)) {
+		case 0: r.hdr.magic = 0x1badf00d; break;
+		case 1: r.hdr.type = static_cast<uint16_t>(rng.below(2) ? 3 : 5); break;
+		case 2: r.node_count = static_cast<uint16_t>(rng.below(2) ? 0 : 256 + rng.below(9)); break;
+		case 3: r.first_node = static_cast<uint16_t>(r.first_node + 1); break;
+		case 4: r.nodes_here = static_cast<uint16_t>(r.nodes_here % 5 + 1); break;
+		case 5: r.reserved = 1; break;
+		case 6: r.nodes[j].feature = static_cast<uint8_t>(5 + rng.below(250)); break;
+		case 7: r.nodes[j].reserved = 1; break;
+		case 8:
+			if (r.nodes[j].feature == ML_LOOP_POLICY_LEAF)
+				r.nodes[j].value = static_cast<uint16_t>(257 + rng.below(1000));
+			else
+				r.nodes[j].left = static_cast<uint16_t>(r.first_node + j);	// a cycle
+			break;
+		case 9: recs.push_back(recs.back()); break;			// a record too many
+		case 10:
+			if (recs.size() > 1)
+				recs.pop_back();				// one too few
+			else
+				recs[0].nodes[0].right = 9;
+			break;
+		default: break;	// valid
+		}
+		return loop_bytes(recs);
+	}
+
 	void loop_pending(int i)
 	{
 		op_ioctl(dev_, i, ML_LOOP_IOCPENDING, "IOCPENDING", nullptr, 0, 4);
@@ -1624,7 +1724,10 @@ private:
 		static const uint32_t windows[] = {0, 1, 2, 4, 8, 16, 32, 64, 128, 256};
 		uint32_t win = rng.below(2) ? windows[rng.below(10)] : rng.below(257);
 		std::string rec;
-		switch (rng.below(12)) {
+		switch (rng.below(16)) {
+		case 12: case 13: case 14: rec = loop_random_policy(rng); break;
+		case 15: rec = loop_rec(win) + loop_bytes(loop_policy_recs({{ML_LOOP_POLICY_LEAF,
+									   16, 0, 0}})); break;
 		case 0: rec = loop_rec(win, 0x12345678u); break;
 		case 1: rec = loop_rec(win, ML_LOOP_RECORD_MAGIC,
 				       static_cast<uint16_t>(rng.below(3))); break;
@@ -1640,6 +1743,80 @@ private:
 		op_write(dev_, i, rec);
 	}
 
+	// A workload trace's bytes (include/uapi/ml_loop.h): runs i of
+	// 1 + i % 7 pages at (i * 37) % 900, in a file of 1000 pages.
+	static std::string loop_trace(uint32_t runs, uint32_t magic = ML_LOOP_TRACE_MAGIC)
+	{
+		struct ml_loop_trace_header h;
+		memset(&h, 0, sizeof(h));
+		h.magic = magic;
+		h.version = ML_LOOP_TRACE_VERSION;
+		h.header_size = sizeof(h);
+		h.file_pages = 1000;
+		h.run_count = runs;
+		h.total_bytes = sizeof(h) + runs * sizeof(struct ml_loop_trace_run);
+		std::string t(reinterpret_cast<const char *>(&h), sizeof(h));
+		for (uint32_t i = 0; i < runs; i++) {
+			struct ml_loop_trace_run r = {(i * 37) % 900, 1 + i % 7};
+			t.append(reinterpret_cast<const char *>(&r), sizeof(r));
+		}
+		return t;
+	}
+
+	// One write-only open of `workload`, the chunks written in order.
+	void loop_workload_write(const std::vector<std::string> &chunks)
+	{
+		int c = op_open(file_, kFileSlots, kLoopWorkload, O_WRONLY);
+		if (c < 0)
+			return;
+		for (const auto &ch : chunks)
+			op_write(file_, c, ch);
+		op_close(file_, c);
+	}
+
+	// The workload attribute: a valid trace in two chunks (a write of more
+	// than a page takes 4096), its replay's records, refusals (each one
+	// warning, nothing changed), `synthetic`; d is an open O_RDWR slot.
+	void loop_workload(int d)
+	{
+		std::string t = loop_trace(700);	// 5632 bytes
+		loop_workload_write({t, t.substr(4096)});
+		loop_control("reset\n");
+		loop_control("start\n");
+		loop_control("step 3\n");
+		op_read(dev_, d, 4096);
+		op_snapshot();
+		std::string bad_version = t;
+		bad_version[4] = 2;
+		loop_workload_write({loop_trace(3, 0x12345678u)});
+		loop_workload_write({bad_version.substr(0, 4096)});
+		loop_workload_write({t.substr(0, 4096), t.substr(4096, 100)});	// truncated
+		loop_workload_write({t.substr(0, 4096), t.substr(0, 4096)});	// passes the end
+		int c = op_open(file_, kFileSlots, kLoopWorkload, O_WRONLY);
+		if (c >= 0) {						// a wrong offset
+			op_write(file_, c, t.substr(0, 4096));
+			op_lseek(file_, c, 8192, SEEK_SET);
+			op_write(file_, c, t.substr(4096));
+			op_close(file_, c);
+		}
+		loop_workload_write({loop_trace(3) + "x"});
+		std::string beyond = loop_trace(2);
+		beyond[32 + 8] = static_cast<char>(0xe7);	// run 1 at page 999, 2 pages
+		beyond[32 + 9] = 0x03;
+		loop_workload_write({beyond});
+		loop_control("step 2\n");
+		op_read(dev_, d, 4096);
+		loop_workload_write({"synthetic\n"});
+		loop_control("reset\n");
+		loop_control("start\n");
+		loop_control("step 2\n");
+		op_read(dev_, d, 4096);
+		c = op_open(file_, kFileSlots, kLoopWorkload, O_RDONLY);	// EACCES
+		if (c >= 0)
+			op_close(file_, c);
+		op_snapshot();
+	}
+
 	void loop_scripted()
 	{
 		op_snapshot();
@@ -1649,8 +1826,7 @@ private:
 		loop_pending(d);
 		op_read(dev_, d, 64);		// nothing waiting: 0
 		op_read(dev_, d, 10);		// below one record: EINVAL
-		op_lseek(dev_, d, 0, SEEK_SET);	// a stream: ESPIPE
-		op_lseek(dev_, d, 0, SEEK_END);
+		// (lseek, ESPIPE on the stream, is in probe_mlloop: CUSE answers it)
 		loop_control("step 1\n");	// not started: EAGAIN
 		loop_control("start\n");
 		op_snapshot();
@@ -1679,6 +1855,53 @@ private:
 							 ML_LOOP_RECORD_SIZE, 7));
 		op_write(dev_, d, std::string(10, 'z'));
 		op_snapshot();
+		// Policies (v2): a valid one, then each rule broken, then mixes.
+		{
+			const uint8_t L = ML_LOOP_POLICY_LEAF;
+			op_write(dev_, d, loop_bytes(loop_policy_recs(loop_good_policy())));
+			using Spoil = void (*)(std::vector<ml_loop_policy> &);
+			const Spoil spoils[] = {
+				[](auto &r) { r[1].hdr.magic = 0x12345678; },
+				[](auto &r) { r[1].hdr.type = ML_LOOP_REC_RECOMMENDATION; },
+				[](auto &r) { r[0].hdr.size = 32; },
+				[](auto &r) { r[0].node_count = 0; },
+				[](auto &r) { r[0].node_count = 256; },
+				[](auto &r) { r.pop_back(); },
+				[](auto &r) { r.push_back(r.back()); },
+				[](auto &r) { r[1].node_count = 8; },
+				[](auto &r) { r[1].first_node = 4; },
+				[](auto &r) { r[0].nodes_here = 4; },
+				[](auto &r) { r[1].reserved = 2; },
+				[](auto &r) { r[0].nodes[2].reserved = 9; },
+				[](auto &r) { r[1].nodes[1].value = 257; },
+				[](auto &r) { r[0].nodes[3].right = 4; },
+				[](auto &r) { r[0].nodes[1].feature = 5; },
+				[](auto &r) { r[0].nodes[4].left = 1; },
+				[](auto &r) { r[0].nodes[0].right = 0; },
+				[](auto &r) { r[0].nodes[4].right = 7; },
+			};
+			for (Spoil spoil : spoils) {
+				auto recs = loop_policy_recs(loop_good_policy());
+				spoil(recs);
+				op_write(dev_, d, loop_bytes(recs));
+			}
+			// Depth: a 16-node path is taken, a 17-node one refused.
+			for (unsigned inner : {15u, 16u}) {
+				std::vector<PNode> chain;
+				for (unsigned i = 0; i < inner; i++)
+					chain.push_back({ML_LOOP_F_RUN_LENGTH, static_cast<uint16_t>(i + 1),
+							 static_cast<uint16_t>(inner + 1 + i),
+							 static_cast<uint16_t>(i + 1)});
+				chain.push_back({L, 256, 0, 0});
+				for (unsigned i = 0; i < inner; i++)
+					chain.push_back({L, static_cast<uint16_t>(i), 0, 0});
+				op_write(dev_, d, loop_bytes(loop_policy_recs(chain)));
+			}
+			op_write(dev_, d, loop_rec(8) + loop_bytes(loop_policy_recs({{L, 4, 0, 0}})));
+			op_write(dev_, d, loop_bytes(loop_policy_recs({{L, 4, 0, 0}})) + "y");
+			op_write(dev_, w, loop_bytes(loop_policy_recs(loop_good_policy())));
+		}
+		op_snapshot();
 		// The control parser: prefixes, step's argument, unknown words.
 		for (const char *cmd : {"step 0\n", "step\n", "step 10001\n", "step 2x\n",
 					"step -1\n", "step  2 \n", "ste 1\n", "step 1",
@@ -1702,6 +1925,26 @@ private:
 			op_read(dev_, d, 128);
 		}
 		op_snapshot();
+		// A policy agent: the 7-node policy, then its opposite (a
+		// saboteur: the bound and the fallback with a policy in force).
+		for (int k = 0; k < 24; k++) {
+			auto nodes = loop_good_policy();
+			if (k >= 16)
+				for (auto &n : nodes)
+					if (n.feature == ML_LOOP_POLICY_LEAF)
+						n.value = static_cast<uint16_t>(n.value >= 16 ? 0 : 256);
+			op_write(dev_, w, loop_bytes(loop_policy_recs(nodes)));
+			loop_control("step 1\n");
+			op_read(dev_, d, 128);
+		}
+		{
+			int f = op_open(file_, kFileSlots, kLoopStats, O_RDONLY);
+			if (f >= 0) {
+				op_read(file_, f, 4096);
+				op_close(file_, f);
+			}
+		}
+		op_snapshot();
 		// A dead agent: 10 epochs without a recommendation.
 		loop_control("step 10\n");
 		loop_pending(d);
@@ -1711,6 +1954,7 @@ private:
 					 static_cast<unsigned int>(_IOW('L', 1, uint32_t)),
 					 static_cast<unsigned int>(_IOR('L', 1, uint64_t))})
 			unknown(d, cmd);
+		loop_workload(d);
 		op_close(dev_, r);
 		op_close(dev_, w);
 		op_close(dev_, d);
@@ -1748,8 +1992,8 @@ private:
 				unknown(dev_slot(rng), _IOC(rng.below(4), 'L', 2 + rng.below(5),
 							    4 * rng.below(3)));
 			} else if (w < 490) {
-				op_lseek(dev_, dev_slot(rng), rng.below(3) ? 0 : 64,
-					 static_cast<int>(rng.below(3)));
+				// (was lseek: CUSE answers it, see probe_mlloop)
+				loop_pending(dev_slot(rng));
 			} else if (w < 620) {
 				char cmd[32];
 				snprintf(cmd, sizeof(cmd), "step %u\n", 1 + rng.below(3));
@@ -1785,7 +2029,8 @@ private:
 	{
 		int d = op_open(dev_, kDevSlots, kLoopDev, O_RDWR);
 		op_fstat_dev(d);
-		op_lseek(dev_, d, 0, SEEK_SET);
+		op_lseek(dev_, d, 0, SEEK_SET);	// a stream: ESPIPE
+		op_lseek(dev_, d, 0, SEEK_END);
 		op_read(dev_, d, 0);
 		op_write(dev_, d, "");
 		op_pread(d, 64, 0, false);

@@ -3,7 +3,12 @@
 """Area 5 (ABI.md: ioctls, "IOCTL_GET_RESULT ... must write exactly 4" and
 "A bad user pointer (NULL, (void*)16) gives EFAULT ... and changes no
 state"): the plain C client clients/get_result_guard.c against the mount."""
+import ctypes
+import errno
+import mmap
 import os
+import platform
+import struct
 import subprocess
 
 import harness as h
@@ -40,6 +45,41 @@ class CClientTest(h.EmuTestCase):
         """-1 is all 0xFF: every one of the int's 4 bytes still changes."""
         p = self.run_client(-1)
         self.assertEqual(p.returncode, 0, f"\n{p.stdout}{p.stderr}")
+
+    def test_pinned_door_difference_get_result_at_a_page_edge(self):
+        """GET_RESULT into an int whose last ACCESSIBLE bytes end a page
+        (the rest PROT_NONE): EFAULT on every kernel.  What lands in the
+        accessible bytes is the FUSE layer's: Linux 6.1's copies nothing
+        (the reply is copied whole), newer kernels were measured copying
+        the accessible bytes (6.18).  Pinned per kernel version
+        (docs/door-differences.md)."""
+        fd = self.open_dev()
+        value = 0x11223344
+        h.set_result(fd, value)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.ioctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p]
+        page = mmap.PAGESIZE
+        area = mmap.mmap(-1, 2 * page, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        self.addCleanup(area.close)
+        base = ctypes.addressof(ctypes.c_char.from_buffer(area))
+        self.assertEqual(libc.mprotect(ctypes.c_void_p(base + page), page, 0), 0)
+        for inside in (1, 2, 3):
+            with self.subTest(accessible=inside):
+                start = page - inside
+                area[start:page] = b"\xee" * inside
+                r = libc.ioctl(fd, h.GET_RESULT, ctypes.c_void_p(base + start))
+                self.assertEqual((r, ctypes.get_errno()), (-1, errno.EFAULT))
+                got = area[start:page]
+                whole = struct.pack("=i", value)[:inside]
+                kernel = tuple(int(x) for x in
+                               platform.release().split("-")[0].split(".")[:2])
+                if kernel <= (6, 1):
+                    self.assertEqual(got, b"\xee" * inside)
+                else:
+                    self.assertIn(got, (b"\xee" * inside, whole))
+                    print(f"kernel {platform.release()}: {inside} accessible "
+                          f"byte(s) {'copied' if got == whole else 'untouched'}")
+        del base
 
 
 if __name__ == "__main__":

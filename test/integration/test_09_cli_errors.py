@@ -9,7 +9,7 @@ import threading
 
 import harness as h
 
-SUBCOMMANDS = ("serve", "stop", "status", "dmesg", "reset", "list")
+SUBCOMMANDS = ("serve", "stop", "status", "dmesg", "reset", "list", "rm")
 
 
 class CliErrorsTest(h.EmuTestCase):
@@ -125,7 +125,35 @@ class CliErrorsTest(h.EmuTestCase):
     def test_no_subcommand_and_unknown_option_fail(self):
         self.assertNotEqual(self.emu.run().returncode, 0)
         self.assertNotEqual(self.emu.run("status", "--bogus").returncode, 0)
-        self.assertNotEqual(self.emu.run("serve").returncode, 0)  # --root required
+        # --root is required unless --cuse
+        self.assertOneLineError(self.emu.run("serve"), "serve needs --root DIR")
+
+    def test_serve_cuse_without_dev_cuse(self):
+        """The host has no /dev/cuse (no cuse module): one line says so and
+        how to fix it; no instance, no mount, no daemon is left."""
+        if os.access("/dev/cuse", os.R_OK | os.W_OK):
+            self.skipTest("/dev/cuse is usable here: serve --cuse is proven in QEMU")
+        other = h.Emu(self.emu.name + "-cuse", self.emu.state_dir)
+        self.addCleanup(other.cleanup)
+        d = os.path.join(self.base, "cuse-root")
+        for args in (("serve", "--cuse", "--instance", other.name),
+                     ("serve", "--cuse", "--root", d, "--instance", other.name)):
+            with self.subTest(args=args):
+                p = other.run(*args)
+                self.assertOneLineError(p, "cannot use /dev/cuse: ")
+                self.assertIn("modprobe cuse", p.stderr)
+                self.assertIn("root", p.stderr)
+                self.assertFalse(os.path.exists(other.segment))
+                self.assertFalse(os.path.exists(d))
+                self.assertEqual(other.server_pids(), [])
+
+    def test_stop_and_rm_need_a_target(self):
+        self.assertOneLineError(self.emu.run("stop"), "stop needs --root DIR or --instance NAME")
+        self.assertOneLineError(self.emu.run("rm"), "rm needs instance names or --stale")
+        self.assertOneLineError(self.emu.run("rm", self.emu.name + "-none"),
+                                "no instance named")
+        self.assertOneLineError(self.emu.run("stop", "--instance", self.emu.name + "-none"),
+                                "nothing serves instance")
 
     def test_symlink_at_the_log_path_is_not_followed(self):
         target = os.path.join(self.base, "target.txt")

@@ -157,12 +157,15 @@ class BasicsTest(LoopCase):
                 ("sys/class/ml_lib_loop/mlloop/ml_readahead", 0o40755, 0),
                 ("sys/class/ml_lib_loop/mlloop/ml_readahead/control", 0o100220, 4096),
                 *((f"sys/class/ml_lib_loop/mlloop/ml_readahead/{a}", 0o100444, 4096)
-                  for a in ("mode", "state", "efficiency", "stats"))):
+                  for a in ("mode", "state", "efficiency", "stats")),
+                # A binary attribute of size 0 (test_16_workload_traces).
+                ("sys/class/ml_lib_loop/mlloop/ml_readahead/workload", 0o100200, 0)):
             with self.subTest(path=rel):
                 st = os.stat(os.path.join(self.root, rel))
                 self.assertEqual((st.st_mode, st.st_size), (mode, size))
         self.assertEqual(sorted(os.listdir(self.model)),
-                         ["control", "efficiency", "mode", "state", "stats"])
+                         ["control", "efficiency", "mode", "state", "stats",
+                          "workload"])
         for name in ("mode", "state", "efficiency", "stats"):
             with self.subTest(attr=name):
                 p = self.cat(os.path.join(self.model, name))
@@ -299,6 +302,53 @@ class BasicsTest(LoopCase):
         self.assertGreater(st["applied_misses"], 0)
         self.assertGreater(st["mode_changes"], 2)
         self.assertRegex(self.attr("efficiency").decode(), r"^[0-9]+\.[0-9]{3}\n$")
+
+    def test_ez_policies(self):
+        """Closed loop v2 through the mount: a POLICY (two records, one
+        write) is in force from the next epoch (FEEDBACK's window
+        0xfffffffe, error 0); a broken one is EINVAL with one dmesg line
+        and leaves it; stats has cost_best, at most cost_default."""
+        fd = self.open_loop()
+        self.drain(fd)
+        self.command(b"start")
+        leaf = 0xFF
+        nodes = [(4, 1, 1, 4), (0, 500, 2, 3), (leaf, 0, 0, 0), (leaf, 32, 0, 0),
+                 (1, 5000, 5, 6), (leaf, 64, 0, 0), (leaf, 256, 0, 0)]
+
+        def records(nodes, spoil=None):
+            recs = []
+            for first in range(0, len(nodes), 5):
+                here = nodes[first:first + 5]
+                body = b"".join(struct.pack("<BBHHH", f, 0, v, l, r)
+                                for f, v, l, r in here)
+                body += bytes(8 * (5 - len(here)))
+                recs.append(bytearray(struct.pack("<IHHQHHHH", MAGIC, 4, REC_SIZE, 0,
+                                                  len(nodes), first, len(here), 0) + body))
+            if spoil:
+                spoil(recs)
+            return b"".join(recs)
+
+        self.assertEqual(os.write(fd, records(nodes)), 128)
+        self.command(b"step 1")
+        d, f = decode(os.read(fd, 2 * REC_SIZE))
+        self.assertEqual(f["recommended_window"], 0xFFFFFFFE)
+        self.assertEqual(f["error"], 0)
+        self.assertGreater(f["cost_recommended"], 0)
+
+        def child_before(recs):
+            recs[0][24 + 4 * 8 + 4:24 + 4 * 8 + 6] = struct.pack("<H", 1)
+        mark = len(self.loop_lines())
+        self.assertErrno(errno.EINVAL, os.write, fd, records(nodes, child_before))
+        self.assertEqual(self.loop_lines()[mark:],
+                         ["<4>ml_loop: policy refused: node 4 child 1 not after it (record 0)"])
+        self.command(b"step 1")
+        d, f = decode(os.read(fd, 2 * REC_SIZE))
+        self.assertEqual(f["recommended_window"], 0xFFFFFFFE, "the good policy stays")
+        st = self.stats()
+        self.assertLessEqual(st["cost_best"], st["cost_default"])
+        self.assertGreater(st["cost_best"], 0)
+        self.command(b"reset")                      # the policy withdrawn
+        self.drain(fd)
 
     def test_f_queue_overflow(self):
         fd = self.open_loop()

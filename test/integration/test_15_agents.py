@@ -188,8 +188,11 @@ class Demo(h.unittest.TestCase):
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
         self.assertGreater(os.path.getsize(png), 10000)
         for want in ("== summary (seed 1, 30 epochs per loop agent)",
-                     "majority-class baseline:", "closed loop, good agent:",
-                     "closed loop, bad agent:", "documented bound: >= 0.95: held",
+                     "majority-class baseline:", "closed loop, policy agent",
+                     "closed loop, window agent (v1):", "share of the gain captured:",
+                     "ceiling:",
+                     "closed loop, bad agent (policy saboteur):",
+                     "documented bound: >= 0.95: held",
                      f"plot: {png}"):
             self.assertIn(want, p.stdout)
         # Nothing left behind: the work directory, the mount, the instance.

@@ -4,6 +4,9 @@
 # runs the reference agents unchanged against them (--root /), sends their
 # output to the host through the second serial port (/dev/ttyS1) and powers
 # off through isa-debug-exit (exit byte 0: all ran; 1: something failed).
+# AGENTS=python: the Python agents, with the host's / shared read-only over
+# 9p (tag hostroot) mounted at /host, the guest's /dev, /proc, /sys and
+# /tmp bound over the share's, and the host's python3 run in chroot /host.
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -11,7 +14,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /tmp /var/log
 mount -t tmpfs tmpfs /tmp
-. /conf.sh	# MODULES (NAME.ko[:PARAM=VALUE ...]) RMMOD EPOCHS
+. /conf.sh	# MODULES (NAME.ko[:PARAM=VALUE ...]) RMMOD EPOCHS AGENTS IRIS LOOP
 
 exec 3>/dev/ttyS1
 send() {	# NAME FILE
@@ -49,13 +52,38 @@ wait_for -c /dev/mlloop || fail "no /dev/mlloop after loading the modules"
 status "seed parameter: $(cat /sys/module/ml_loop/parameters/seed)"
 model=/sys/class/ml_lib_loop/mlloop/ml_readahead
 
+run_agent=
+if [ "$AGENTS" = python ]; then
+	t0=$(date +%s)
+	for m in $(cat /lib/modules/load-order); do
+		insmod "/lib/modules/$m" || fail "insmod $m (9p client)"
+	done
+	mkdir -p /host
+	i=0	# the share's tag, once 9pnet_virtio has bound the device
+	until cat /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag 2>/dev/null | grep -q hostroot; do
+		i=$((i + 1)); [ $i -gt 200 ] && fail "no virtio 9p device with the tag hostroot"
+		sleep 0.1
+	done
+	mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose,msize=262144 hostroot /host ||
+		fail "mount of the host's / over 9p"
+	for d in dev proc sys tmp; do
+		mount --bind "/$d" "/host/$d" || fail "bind /$d over /host/$d"
+	done
+	[ -x /host/usr/bin/python3 ] || fail "no /usr/bin/python3 on the 9p share"
+	status "mounted the host's / over 9p read-only in $(( $(date +%s) - t0 )) s"
+	run_agent="chroot /host"
+fi
+
 t0=$(date +%s)
-mlc-agent-iris --root / > /tmp/iris.txt 2> /tmp/iris.err || status "FAIL mlc-agent-iris (exit $?)"
+if [ -n "$IRIS" ]; then	# empty: only the loop agent (run-agents.sh --loop-only)
+	$run_agent $IRIS --root / > /tmp/iris.txt 2> /tmp/iris.err || status "FAIL the iris agent (exit $?)"
+fi
 t1=$(date +%s)
-mlc-agent-loop --root / --epochs "$EPOCHS" --csv /tmp/loop.csv > /tmp/loop.txt 2> /tmp/loop.err ||
-	status "FAIL mlc-agent-loop (exit $?)"
+$run_agent $LOOP --root / --epochs "$EPOCHS" --csv /tmp/loop.csv > /tmp/loop.txt 2> /tmp/loop.err ||
+	status "FAIL the loop agent (exit $?)"
 t2=$(date +%s)
-status "ran mlc-agent-iris in $((t1 - t0)) s, mlc-agent-loop ($EPOCHS epochs) in $((t2 - t1)) s"
+iris_s="the iris agent in $((t1 - t0)) s"; [ -n "$IRIS" ] || iris_s="not the iris agent"
+status "ran $iris_s, the loop agent ($EPOCHS epochs) in $((t2 - t1)) s"
 for a in dev; do
 	echo "$a: $(cat /sys/class/ml_lib_loop/mlloop/$a)"
 done > /tmp/attrs-dev.txt
@@ -68,4 +96,8 @@ for m in $RMMOD; do
 	rmmod "$m" || status "FAIL rmmod $m"
 done
 dmesg > /tmp/dmesg.txt
+if [ "$AGENTS" = python ]; then
+	for d in tmp sys proc dev; do umount "/host/$d" || status "FAIL umount /host/$d"; done
+	umount /host || status "FAIL umount /host"
+fi
 finish 0

@@ -2,18 +2,18 @@
 # Conformance measured in QEMU: the same scenarios (test/conformance) run
 # against
 #   (a) the kernel modules built from src/core (or --module files), in a VM,
-#   (b) the CUSE door (/dev/mlcore, /dev/mllibdev) with the FUSE door (proc,
-#       sys, log, kmsg, and /dev/mlloop, which CUSE does not serve) in the
-#       same VM,
+#   (b) `mlcore-emu serve --cuse --root /emu` in the same VM: the CUSE
+#       daemons' /dev/mlcore, /dev/mllibdev, /dev/mlloop, with the FUSE door
+#       at /emu for proc, sys, log and kmsg,
 #   (c) the FUSE door on the host (mlcore-emu serve),
 # and every trace must be identical to (c).  Prints the first difference
 # as a unified diff and exits 1 on any; prints the guest's per-ioctl
 # latency of the kernel module and of the CUSE door (not asserted).
 #
 #   test/qemu/run-conformance.sh --bin-dir DIR [options]
-#     --bin-dir DIR     a build tree (mlcore-emu, test/qemu/conformance/
-#                       mlc-conformance, test/qemu/cuse_dev/mlcore-cuse), or
-#                       a directory holding the three
+#     --bin-dir DIR     a build tree (mlcore-emu, cuse_dev/mlcore-cuse,
+#                       test/qemu/conformance/mlc-conformance), or a
+#                       directory holding the three
 #     --work DIR        scratch and results (default: BIN-DIR/qemu-work)
 #     --module X.ko     test these modules instead of building ours
 #                       (repeatable; loaded in this order)
@@ -29,7 +29,7 @@
 #                       differ)
 #     --seeds A-B       random scenarios (default 1-10)
 #     --ops N           operations per random scenario (default 300)
-#     --timeout S       for the VM (default 420)
+#     --timeout S       for the VM (default 900: TCG on a loaded machine)
 #     --label-kernel L  name of the kernel's trace in messages
 #     --quiet           no progress lines
 #
@@ -39,7 +39,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/vm-lib.sh"
 repo=$(cd "$here/../.." && pwd)
 
-bin_dir= work= seeds=1-10 ops=300 timeout=420 quiet=0 profiles= label_kernel=guest-kernel
+bin_dir= work= seeds=1-10 ops=300 timeout=900 quiet=0 profiles= label_kernel=guest-kernel
 seed=20260101 kernel_loop_seed=
 modules=()
 while [ $# -gt 0 ]; do
@@ -76,11 +76,9 @@ find_bin() {	# NAME PLACE-IN-A-BUILD-TREE
 	echo "$p"
 }
 runner=$(find_bin mlc-conformance test/qemu/conformance/mlc-conformance)
-cuse=$(find_bin mlcore-cuse test/qemu/cuse_dev/mlcore-cuse)
+cuse=$(find_bin mlcore-cuse cuse_dev/mlcore-cuse)
 emu=$(find_bin mlcore-emu mlcore-emu)
-for b in "$runner" "$cuse"; do
-	is_static "$b" || die "$b is not static"
-done
+is_static "$runner" || die "$runner is not static"
 
 # What this machine cannot do is a skip (exit 77), not a failure.
 skip() { echo "run-conformance: SKIPPED: $*" >&2; exit 77; }
@@ -199,7 +197,18 @@ for m in "${modules[@]}"; do
 	rmmod="${n:-$(basename "$m" .ko)} $rmmod"
 done
 cp "$runner" "$ir/bin/mlc-conformance"
-cp "$cuse" "$ir/bin/mlcore-cuse"
+# mlcore-emu and its CUSE daemon as built (dynamically linked), with the
+# shared libraries ldd lists at the same paths: the guest runs the product.
+copy_with_libs() {	# BINARY NAME-IN-/bin
+	local lib
+	cp "$1" "$ir/bin/$2"
+	for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		mkdir -p "$ir$(dirname "$lib")"
+		cp -L "$lib" "$ir$lib"
+	done
+}
+copy_with_libs "$emu" mlcore-emu
+copy_with_libs "$cuse" mlcore-cuse
 cp "$here/guest-init.sh" "$ir/init"
 chmod +x "$ir/init"
 cat > "$ir/conf.sh" <<CONF
@@ -248,6 +257,18 @@ for t in guest-kernel guest-cuse; do
 		status=1
 	fi
 done
+if grep -q '^cuse-stop:' "$work/traces/status"; then
+	if grep -q '^cuse-stop: left none of /dev/mlcore /dev/mllibdev /dev/mlloop$' "$work/traces/status"; then
+		echo "run-conformance: mlcore-emu stop removed the CUSE devices"
+	else
+		echo "run-conformance: FAIL: mlcore-emu stop left CUSE devices:" >&2
+		grep '^cuse-stop:' "$work/traces/status" >&2
+		status=1
+	fi
+else
+	echo "run-conformance: FAIL: the guest did not report stopping serve --cuse" >&2
+	status=1
+fi
 if grep -q '^cuse-taken:' "$work/traces/status"; then
 	if grep -Eq '^cuse-taken: majors 104 [0-9]+ \| mlcore-cuse: major 104 is taken' "$work/traces/status"; then
 		echo "run-conformance: the CUSE door with major 104 taken: said so, took a dynamic major"
@@ -274,6 +295,11 @@ if [ -s "$work/traces/kernel.probe" ] && [ -s "$work/traces/guest-cuse.probe" ] 
 		{ diff -U0 --label kernel "$work/traces/kernel.probe" --label cuse \
 			"$work/traces/guest-cuse.probe" || true; } | grep -v '^@@' | sed 's/^/  /' || true
 	fi
+fi
+
+if [ -s "$work/traces/guest-fuse.probe" ] && [ "$quiet" != 1 ]; then
+	echo "run-conformance: the guest kernel's FUSE layer at a page edge ($(grep -c . "$work/traces/guest-fuse.probe") probe lines, guest-fuse.probe):"
+	grep 'page edge' "$work/traces/guest-fuse.probe" | sed 's/^/  /' || true
 fi
 
 echo "run-conformance: benchmark (per ioctl, guest under TCG; host for reference):"

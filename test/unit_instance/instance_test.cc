@@ -9,10 +9,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
 #include <set>
+#include <sstream>
+#include <thread>
 #include <span>
 #include <vector>
 
@@ -23,6 +30,11 @@
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
 #include "platform/user/region_memory.hpp"
+
+extern "C" {
+#include "core/ml_lib_test_dev.h"
+#include "core/ml_loop_dev.h"
+}
 
 namespace bip = boost::interprocess;
 namespace fs = std::filesystem;
@@ -115,6 +127,178 @@ TEST_F(InstanceTest, LockHeldByAKilledProcessDoesNotWedgeOthers)
 	EXPECT_EQ(set_result(*inst, 7), 0);
 	EXPECT_EQ(inst->device().mlcore_snapshot().latest_result, 7);
 	EXPECT_EQ(set_result(*inst, 8), 0);
+}
+
+// Runs fn on a thread; false when it has not finished within `limit`
+// (then `unblock` runs, so the thread can finish and be joined).
+bool finishes_within(std::chrono::seconds limit, const std::function<void()> &fn,
+		     const std::function<void()> &unblock)
+{
+	std::packaged_task<void()> task(fn);
+	auto done = task.get_future();
+	std::thread t(std::move(task));
+	bool ok = done.wait_for(limit) == std::future_status::ready;
+	if (!ok)
+		unblock();
+	t.join();
+	return ok;
+}
+
+std::string read_file(const fs::path &p)
+{
+	std::ifstream in(p);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
+// Issue D3: a process stopped (SIGSTOP, Ctrl-Z) in the middle of a locked
+// section.  Every proc/sysfs text and the kernel log still answer, with the
+// state of the last finished section; a writer waits, says once on stderr
+// which pid it waits for, and goes on after SIGCONT.
+TEST_F(InstanceTest, StoppedOwnerBlocksNoReaderAndIsNamed)
+{
+	auto inst = mlc::Instance::open_or_create(name_, {mlc::ClockSpec{true, 0}, 3});
+	mlc::Device &dev = inst->device();
+	ASSERT_EQ(set_result(*inst, 5), 0);
+	mlc::LocalMemory mem;
+	for (std::string cmd : {"start", "step 3"})
+		ASSERT_EQ(dev.mlloop_control_write(reinterpret_cast<mlc_uptr>(cmd.data()),
+						   cmd.size(), mem),
+			  static_cast<long>(cmd.size()));
+
+	// Everything a reader can see, before the owner stops.
+	auto texts = [&dev] {
+		char buf[MLCORE_RENDER_MAX];
+		std::vector<std::string> v;
+		v.push_back(dev.render_mlcore_result());
+		v.push_back(dev.render_mlcore_train());
+		v.emplace_back(buf, dev.render_mllib(ml_lib_test_dev_render_proc, buf, sizeof(buf)));
+		v.emplace_back(buf, dev.render_mllib(ml_lib_test_dev_show_stats, buf, sizeof(buf)));
+		for (auto fn : {ml_loop_dev_show_stats, ml_loop_dev_show_mode,
+				ml_loop_dev_show_state, ml_loop_dev_show_efficiency})
+			v.emplace_back(buf, dev.render_mlloop(fn, buf, sizeof(buf)));
+		return v;
+	};
+	const std::vector<std::string> before = texts();
+	ASSERT_EQ(before[0].rfind("Current Prediction: 5\n", 0), 0u) << before[0];
+	ASSERT_EQ(before[4].rfind("epochs: 3\n", 0), 0u) << before[4];
+
+	int ready[2];
+	ASSERT_EQ(pipe(ready), 0);
+	pid_t pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		// A real locked section (unload, then load), stopped half-way:
+		// the devices are unloaded while it is stopped.
+		auto child = mlc::Instance::open_existing(name_);
+		child->device().reload([&] {
+			(void)!write(ready[1], "x", 1);
+			raise(SIGSTOP);
+		});
+		_exit(0);
+	}
+	auto cont = [pid] { kill(pid, SIGCONT); };
+	char c;
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	int status = 0;
+	ASSERT_EQ(waitpid(pid, &status, WUNTRACED), pid);
+	ASSERT_TRUE(WIFSTOPPED(status));
+
+	// Readers: answered, with the state before the stopped section.
+	std::vector<std::string> during;
+	std::vector<mlc::KernelLogRecord> klog;
+	EXPECT_TRUE(finishes_within(
+		std::chrono::seconds(20),
+		[&] {
+			during = texts();
+			klog = dev.kernel_log();
+		},
+		cont))
+		<< "a reader waited for the stopped owner";
+	EXPECT_EQ(during, before);
+	// The kernel log has none of the lines the stopped section printed:
+	// an operation's records are shown when it ends (crash-atomic,
+	// docs/reliability.md), like the rest of its effects.
+	ASSERT_FALSE(klog.empty());
+	EXPECT_EQ(mlc::format_raw(klog.back()), "<6>[mlcore] Prediction set: 5");
+
+	// A writer: waits, names the stopped owner once on stderr.
+	const fs::path err_path = state_ / "stderr.txt";
+	int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ASSERT_GE(err_fd, 0);
+	int saved_stderr = dup(2);
+	dup2(err_fd, 2);
+	std::atomic<bool> written{false};
+	std::thread writer([&] {
+		EXPECT_EQ(set_result(*inst, 6), 0);
+		written = true;
+	});
+	const std::string line = "mlcore-emu: instance '" + name_ + "' is locked by pid " +
+				 std::to_string(pid) + ", which is stopped; waiting (kill -CONT " +
+				 std::to_string(pid) + " resumes it)\n";
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+	while (read_file(err_path).empty() && std::chrono::steady_clock::now() < deadline)
+		std::this_thread::sleep_for(std::chrono::milliseconds(50));
+	// A few more of the writer's timed waits pass: still one line.
+	std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+	EXPECT_FALSE(written);
+	cont();
+	writer.join();
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	close(err_fd);
+	EXPECT_EQ(read_file(err_path), line);
+	EXPECT_TRUE(written);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	// The reload finished, then the writer's SET_RESULT.
+	EXPECT_EQ(dev.render_mlcore_result(),
+		  "Current Prediction: 6\nPrediction History (latest 1):\n"
+		  " [0]: 6 at 1970-01-01 00:00:00\n");
+	close(ready[0]);
+	close(ready[1]);
+}
+
+// A process killed in the middle of a locked section: the next locker
+// recovers the lock, and readers see the state of the last whole section
+// until then, and the recovered state after it.
+TEST_F(InstanceTest, KilledOwnerLeavesReadersLastSection)
+{
+	auto inst = mlc::Instance::open_or_create(name_, {mlc::ClockSpec{true, 0}, std::nullopt});
+	ASSERT_EQ(set_result(*inst, 5), 0);
+	const std::string before = inst->device().render_mlcore_result();
+	int ready[2];
+	ASSERT_EQ(pipe(ready), 0);
+	pid_t pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		auto child = mlc::Instance::open_existing(name_);
+		child->device().reload([&] {
+			(void)!write(ready[1], "x", 1);
+			pause();
+		});
+		_exit(0);
+	}
+	char c;
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	std::string during;
+	EXPECT_TRUE(finishes_within(
+		std::chrono::seconds(20), [&] { during = inst->device().render_mlcore_result(); },
+		[pid] { kill(pid, SIGKILL); }))
+		<< "a reader waited for the lock owner";
+	EXPECT_EQ(during, before);
+	kill(pid, SIGKILL);
+	waitpid(pid, nullptr, 0);
+	EXPECT_EQ(inst->device().render_mlcore_result(), before);
+	// The next writer recovers the half-reloaded state as it is (mlcore was
+	// unloaded, not loaded again: its state is kept).
+	ASSERT_EQ(set_result(*inst, 7), 0);
+	EXPECT_EQ(inst->device().mlcore_snapshot().latest_result, 7);
+	EXPECT_EQ(inst->device().render_mlcore_result().rfind("Current Prediction: 7\n", 0), 0u);
+	close(ready[0]);
+	close(ready[1]);
 }
 
 TEST_F(InstanceTest, AnotherLayoutIsRefusedNotMisread)
@@ -357,6 +541,28 @@ TEST_F(SegmentTrustTest, PlantedIndicesAreRefusedNamingTheField)
 		{"mlloop.sim.wl.cur", [](mlc::DeviceState &d) { d.mlloop.sim.wl.cur = 3; }},
 		{"mlloop.sim.ra.next", [](mlc::DeviceState &d) { d.mlloop.sim.act.next = 8; }},
 		{"klog.records.len", [](mlc::DeviceState &d) { d.klog.records[5].len = 237; }},
+		{"mlloop.policy.node_count", [](mlc::DeviceState &d) {
+			 d.mlloop.sim.policy.node_count = 256;
+		 }},
+		{"mlloop.policy.node_count", [](mlc::DeviceState &d) {
+			 d.mlloop.policy_stage.node_count = 100000;
+		 }},
+		{"lock.kind", [](mlc::DeviceState &d) { d.lock.m.__data.__kind ^= 0x10; }},
+		{"lock.owner", [](mlc::DeviceState &d) { d.lock.m.__data.__lock = 0x3ffffff0; }},
+		{"mlloop.workload.run_count", [](mlc::DeviceState &d) {
+			 d.mlloop.workload.run_count = ML_LOOP_TRACE_MAX_RUNS + 1;
+		 }},
+		{"mlloop.workload.runs", [](mlc::DeviceState &d) {
+			 d.mlloop.workload.active = 1;
+			 d.mlloop.workload.file_pages = 16;
+			 d.mlloop.workload.run_count = 1;
+			 d.mlloop.workload.runs[0] = {15, 2};
+		 }},
+		{"mlloop.sim.feat.head", [](mlc::DeviceState &d) { d.mlloop.sim.feat.head = 512; }},
+		{"mlloop.sim.feat.key", [](mlc::DeviceState &d) {
+			 for (auto &k : d.mlloop.sim.feat.key)
+				 k = 7;
+		 }},
 	};
 	for (const Case &c : cases) {
 		mlc::Instance::remove(name_);
