@@ -121,7 +121,8 @@ MLLIB_PROC = re.compile(
     r"Write count:     (\d+)\n")
 MLLIB_STATS = re.compile(r"Opens: (\d+)\nReads: (\d+)\nWrites: (\d+)\n")
 LOOP_KEYS = ("epochs", "misses", "applied_misses", "cost_default",
-             "cost_recommended", "cost_actual", "efficiency_total_milli",
+             "cost_recommended", "cost_actual", "cost_best",
+             "efficiency_total_milli",
              "quality_milli", "recommendations_accepted",
              "recommendations_refused", "mode_changes", "fallbacks",
              "guard_trips", "records_pending", "records_dropped")
