@@ -264,6 +264,7 @@ long Device::mllib_control_write(mlc_uptr src, size_t count, UserMemory &mem)
 
 size_t Device::render_mllib(MllibRenderFn render, char *buf, size_t size)
 {
+	reap_dead_writer(state_.mllib_shown.seq.load(std::memory_order_acquire));
 	ml_lib_test_dev shown{};
 	state_.mllib_shown.read(state_.mllib, &shown);
 	return render(&shown, buf, size);
@@ -332,6 +333,7 @@ size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 	// ml_loop_dev is 24 KiB, mostly the simulation and the queue's
 	// records, which no rendering reads: on the heap, not the caller's
 	// stack (the preload door runs on any thread of any program).
+	reap_dead_writer(state_.mlloop_shown.seq.load(std::memory_order_acquire));
 	auto shown = std::make_unique<ml_loop_dev>();
 	state_.mlloop_shown.read(state_.mlloop, shown.get());
 	return render(shown.get(), buf, size);
@@ -356,6 +358,24 @@ mlcore_dev Device::mlcore_snapshot()
 	return state_.mlcore;
 }
 
+// A reader that finds a section in progress (the shown count odd) tries the
+// lock once, never waiting: if the section's process is dead, the reader
+// undoes its operation (and the log file's line goes with it) before it
+// reads, so no observer, the log file's either, is left with a dead
+// operation's half.  A live owner: the reader goes on without the lock.
+void Device::reap_dead_writer(uint64_t seq)
+{
+	if (!(seq & 1))
+		return;
+	int err = pthread_mutex_trylock(&state_.lock.m);
+	if (err == EOWNERDEAD)
+		pthread_mutex_consistent(&state_.lock.m);
+	else if (err != 0)
+		return;
+	recover(err == EOWNERDEAD);
+	state_.lock.unlock();
+}
+
 const char *Device::under_lock(const std::function<const char *()> &fn)
 {
 	RobustLock guard(state_.lock, lock_what_.c_str());
@@ -365,6 +385,7 @@ const char *Device::under_lock(const std::function<const char *()> &fn)
 
 mlcore_dev Device::mlcore_shown()
 {
+	reap_dead_writer(state_.mlcore_shown.seq.load(std::memory_order_acquire));
 	mlcore_dev shown{};
 	state_.mlcore_shown.read(state_.mlcore, &shown);
 	return shown;

@@ -116,6 +116,8 @@ private:
 	// then bring the shown copies back to the devices if the lock's owner
 	// died (robust_mutex.hpp).
 	void recover(bool owner_died);
+	// A lockless reader's look for a dead section's owner (never waits).
+	void reap_dead_writer(uint64_t seq);
 	// Which devices' shown copies a section changes (device_state.hpp).
 	enum Touches : unsigned { kMlcore = 1, kMllib = 2, kMlloop = 4, kAll = 7 };
 
