@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "emulator/device.hpp"
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 
@@ -39,7 +40,68 @@ void recover_shown(DeviceState &state)
 	state.mlloop_shown.recover(state.mlloop);
 }
 
+std::atomic_ref<uint32_t> journal_mark(OpJournal &j)
+{
+	return std::atomic_ref<uint32_t>(j.active);
+}
+
+// Copies of the devices the operation may change, then the mark.  A kill
+// before the mark leaves nothing changed; after it, everything saved.
+void journal_begin(DeviceState &s, unsigned changes)
+{
+	OpJournal &j = s.journal;
+	j.touches = changes;
+	if (changes & kTouchMlcore)
+		std::memcpy(&j.mlcore, &s.mlcore, sizeof(j.mlcore));
+	if (changes & kTouchMllib)
+		std::memcpy(&j.mllib, &s.mllib, sizeof(j.mllib));
+	if (changes & kTouchMlloop)
+		std::memcpy(&j.mlloop, &s.mlloop, mlloop_journal_bytes(changes));
+	j.klog.begin(s.klog);
+	j.logfile.saved = 0;
+	journal_mark(j).store(1, std::memory_order_release);
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+
+// The operation's commit point is the mark's clearing; its kernel-log
+// records are shown after it (a kill in between: the next locker shows
+// them, KernelLogUndo::finish).
+void journal_end(DeviceState &s)
+{
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+	journal_mark(s.journal).store(0, std::memory_order_release);
+	std::atomic_signal_fence(std::memory_order_seq_cst);
+	s.journal.klog.publish(s.klog);
+}
+
 }  // namespace
+
+// Under the lock: an operation whose process died inside it is put back as
+// it was before it began, then (the lock came from a dead owner) every
+// shown copy is brought back to the device.  Idempotent: a locker killed
+// while undoing leaves the mark set and the next one undoes again.
+void Device::recover(bool owner_died)
+{
+	OpJournal &j = state_.journal;
+	bool undo = journal_mark(j).load(std::memory_order_acquire);
+	if (!undo) {
+		j.klog.finish(state_.klog);
+	} else {
+		if (j.touches & kTouchMlcore)
+			std::memcpy(&state_.mlcore, &j.mlcore, sizeof(j.mlcore));
+		if (j.touches & kTouchMllib)
+			std::memcpy(&state_.mllib, &j.mllib, sizeof(j.mllib));
+		if (j.touches & kTouchMlloop)
+			std::memcpy(&state_.mlloop, &j.mlloop, mlloop_journal_bytes(j.touches));
+		j.klog.restore(state_.klog);
+		j.klog.cursor = j.klog.next_seq;	// nothing left to show
+		services_.logfile->undo(j.logfile);
+		std::atomic_signal_fence(std::memory_order_seq_cst);
+		journal_mark(j).store(0, std::memory_order_release);
+	}
+	if (owner_died || undo)
+		recover_shown(state_);
+}
 
 Device::Device(DeviceState &state, DeviceServices services, std::string name)
 	: state_(state), services_(std::move(services)),
@@ -48,18 +110,22 @@ Device::Device(DeviceState &state, DeviceServices services, std::string name)
 }
 
 // One core call: the instance lock held for its whole duration, and a host
-// carrying the instance's services and this call's caller memory.  The
-// shown copies of the devices it may change are opened first and closed
-// last, still under the lock (device_state.hpp).
+// carrying the instance's services and this call's caller memory.  changes
+// names the devices the core call may change, journaled first (0 for one
+// that changes none, e.g. GET_RESULT); of those, shown names the ones whose
+// shown copies it may change, opened next and closed last, still under
+// the lock (device_state.hpp).  The journal's end, the commit point, comes
+// before the shown copies' end: no reader sees a state that is then undone.
 class Device::Call {
 public:
-	Call(Device &dev, UserMemory *mem, unsigned touches)
-		: state_(dev.state_), touches_(touches),
+	Call(Device &dev, UserMemory *mem, unsigned changes, unsigned shown = kAll)
+		: dev_(dev), state_(dev.state_), touches_(changes & shown),
 		  guard_(dev.state_.lock, dev.lock_what_.c_str()),
-		  klog_(dev.state_.klog, *dev.services_.clock)
+		  klog_(dev.state_.klog, *dev.services_.clock, &dev.state_.journal.klog)
 	{
-		if (guard_.recovered())
-			recover_shown(state_);
+		dev.recover(guard_.recovered());
+		journal_begin(state_, changes);
+		dev.services_.logfile->set_undo(&state_.journal.logfile);
 		if (touches_ & kMlcore)
 			state_.mlcore_shown.begin();
 		if (touches_ & kMllib)
@@ -74,6 +140,8 @@ public:
 	}
 	~Call()
 	{
+		dev_.services_.logfile->set_undo(nullptr);
+		journal_end(state_);
 		if (touches_ & kMlcore)
 			state_.mlcore_shown.end(state_.mlcore);
 		if (touches_ & kMllib)
@@ -86,6 +154,7 @@ public:
 	mlc_host *host() { return &host_; }
 
 private:
+	Device &dev_;
 	DeviceState &state_;
 	unsigned touches_;
 	RobustLock guard_;
@@ -95,7 +164,7 @@ private:
 
 void Device::load()
 {
-	Call call(*this, nullptr, kAll);
+	Call call(*this, nullptr, kAll | kTouchMlloopWorkload);	// load clears the trace
 	mlcore_dev_load(&state_.mlcore, call.host());
 	ml_lib_test_dev_load(&state_.mllib, call.host());
 	ml_loop_dev_load(&state_.mlloop, call.host());
@@ -103,7 +172,7 @@ void Device::load()
 
 void Device::reload(const std::function<void()> &between_boots)
 {
-	Call call(*this, nullptr, kAll);
+	Call call(*this, nullptr, kAll | kTouchMlloopWorkload);	// load clears the trace
 	ml_loop_dev_unload(&state_.mlloop, call.host());
 	ml_lib_test_dev_unload(&state_.mllib, call.host());
 	mlcore_dev_unload(&state_.mlcore, call.host());
@@ -116,8 +185,10 @@ void Device::reload(const std::function<void()> &between_boots)
 
 long Device::mlcore_ioctl(unsigned int cmd, mlc_uptr arg, UserMemory &mem)
 {
-	// Most ioctls change nothing a proc file shows: no copy to refresh.
-	Call call(*this, &mem, mlcore_dev_ioctl_changes_shown(cmd) ? kMlcore : 0);
+	// GET_RESULT changes nothing: nothing to journal.  Most ioctls change
+	// nothing a proc file shows: no copy to refresh.
+	Call call(*this, &mem, cmd == IOCTL_GET_RESULT ? 0u : unsigned{kMlcore},
+		  mlcore_dev_ioctl_changes_shown(cmd) ? unsigned{kMlcore} : 0u);
 	return mlcore_dev_ioctl(&state_.mlcore, call.host(), cmd, arg);
 }
 
@@ -193,6 +264,7 @@ long Device::mllib_control_write(mlc_uptr src, size_t count, UserMemory &mem)
 
 size_t Device::render_mllib(MllibRenderFn render, char *buf, size_t size)
 {
+	reap_dead_writer(state_.mllib_shown.seq.load(std::memory_order_acquire));
 	ml_lib_test_dev shown{};
 	state_.mllib_shown.read(state_.mllib, &shown);
 	return render(&shown, buf, size);
@@ -201,8 +273,7 @@ size_t Device::render_mllib(MllibRenderFn render, char *buf, size_t size)
 ml_lib_test_dev Device::mllib_snapshot()
 {
 	RobustLock guard(state_.lock, lock_what_.c_str());
-	if (guard.recovered())
-		recover_shown(state_);
+	recover(guard.recovered());
 	return state_.mllib;
 }
 
@@ -252,7 +323,7 @@ long Device::mlloop_workload_write(mlc_uptr src, size_t count, int64_t pos,
 				   UserMemory &mem)
 {
 	char chunk[MLC_SYSFS_PAGE_SIZE];
-	Call call(*this, &mem, kMlloop);
+	Call call(*this, &mem, kMlloop | kTouchMlloopWorkload);
 	return mlc_vfs_sysfs_bin_write(call.host(), src, count, pos, chunk,
 				       ml_loop_dev_workload_store, &state_.mlloop);
 }
@@ -264,6 +335,7 @@ size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 	// the heap, not the caller's stack (the preload door runs on any
 	// thread of any program), and not zeroed (only the shown fields are
 	// copied in and read).
+	reap_dead_writer(state_.mlloop_shown.seq.load(std::memory_order_acquire));
 	std::unique_ptr<ml_loop_dev> shown(new ml_loop_dev);
 	state_.mlloop_shown.read(state_.mlloop, shown.get());
 	return render(shown.get(), buf, size);
@@ -272,8 +344,7 @@ size_t Device::render_mlloop(MlloopRenderFn render, char *buf, size_t size)
 ml_loop_dev Device::mlloop_snapshot()
 {
 	RobustLock guard(state_.lock, lock_what_.c_str());
-	if (guard.recovered())
-		recover_shown(state_);
+	recover(guard.recovered());
 	return state_.mlloop;
 }
 
@@ -285,13 +356,38 @@ std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)
 mlcore_dev Device::mlcore_snapshot()
 {
 	RobustLock guard(state_.lock, lock_what_.c_str());
-	if (guard.recovered())
-		recover_shown(state_);
+	recover(guard.recovered());
 	return state_.mlcore;
+}
+
+// A reader that finds a section in progress (the shown count odd) tries the
+// lock once, never waiting: if the section's process is dead, the reader
+// undoes its operation (and the log file's line goes with it) before it
+// reads, so no observer, the log file's either, is left with a dead
+// operation's half.  A live owner: the reader goes on without the lock.
+void Device::reap_dead_writer(uint64_t seq)
+{
+	if (!(seq & 1))
+		return;
+	int err = pthread_mutex_trylock(&state_.lock.m);
+	if (err == EOWNERDEAD)
+		pthread_mutex_consistent(&state_.lock.m);
+	else if (err != 0)
+		return;
+	recover(err == EOWNERDEAD);
+	state_.lock.unlock();
+}
+
+const char *Device::under_lock(const std::function<const char *()> &fn)
+{
+	RobustLock guard(state_.lock, lock_what_.c_str());
+	recover(guard.recovered());
+	return fn();
 }
 
 mlcore_dev Device::mlcore_shown()
 {
+	reap_dead_writer(state_.mlcore_shown.seq.load(std::memory_order_acquire));
 	mlcore_dev shown{};
 	state_.mlcore_shown.read(state_.mlcore, &shown);
 	return shown;

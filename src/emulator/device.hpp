@@ -106,8 +106,18 @@ public:
 
 	const DeviceServices &services() const { return services_; }
 
+	// fn() under the lock, after undoing an operation whose process died
+	// inside it (the attach-time check of a segment, instance.cc).
+	const char *under_lock(const std::function<const char *()> &fn);
+
 private:
 	class Call;
+	// Under the lock: undo an operation whose process died inside it,
+	// then bring the shown copies back to the devices if the lock's owner
+	// died (robust_mutex.hpp).
+	void recover(bool owner_died);
+	// A lockless reader's look for a dead section's owner (never waits).
+	void reap_dead_writer(uint64_t seq);
 	// Which devices' shown copies a section changes (device_state.hpp).
 	enum Touches : unsigned { kMlcore = 1, kMllib = 2, kMlloop = 4, kAll = 7 };
 

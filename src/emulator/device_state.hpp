@@ -2,9 +2,21 @@
 //
 // Everything one emulated machine's devices hold, as one flat struct: the
 // lock, each core device's state (mlcore, the ml_lib test driver, the
-// closed loop), the copies its readers render from and the kernel log.  No
-// pointers, so it lives unchanged on the heap (LocalDevice) or in a
-// shared-memory segment mapped anywhere (the instance service).
+// closed loop), the copies its readers render from, the kernel log and the
+// undo journal.  No pointers, so it lives unchanged on the heap
+// (LocalDevice) or in a shared-memory segment mapped anywhere (the
+// instance service).
+//
+// The undo journal (docs/reliability.md): every operation is
+// crash-atomic.  Before an operation's core call, Device::Call copies what
+// it may change into the journal (the device structs it touches, the kernel
+// log's next_seq; each ring record and the log file's size are saved by
+// their sinks just before they are overwritten or grown) and sets `active`;
+// it clears `active` when the call is done.  A process killed in between
+// leaves `active` set, and the next locker (told EOWNERDEAD) puts
+// everything back before it goes on: to every observer the operation never
+// started.  Readers without the lock (below) render from the shown copy
+// while the count is odd, so they never see the half-done operation either.
 //
 // Readers (docs/architecture.md, "Locking"): a proc or sysfs text never
 // takes the lock.  Each device has a ShownCopy: a sequence count and a
@@ -34,9 +46,42 @@ extern "C" {
 #include "core/mlcore_dev.h"
 }
 #include "emulator/kernel_log.hpp"
+#include "emulator/log_file.hpp"
 #include "emulator/robust_mutex.hpp"
 
 namespace mlc {
+
+// Which devices an operation may change (OpJournal::touches).
+enum : uint32_t {
+	kTouchMlcore = 1,
+	kTouchMllib = 2,
+	kTouchMlloop = 4,
+	kTouchAll = 7,
+	// The loop's workload trace store (1 MiB: the trace in force and its
+	// staging), which only a write to `workload` changes: journaled only
+	// then, not on every loop operation.
+	kTouchMlloopWorkload = 8,
+};
+
+// The bytes of ml_loop_dev an operation journals: everything up to the
+// workload store's trace arrays, or all of it for a workload write.
+inline size_t mlloop_journal_bytes(unsigned touches)
+{
+	return (touches & kTouchMlloopWorkload)
+		       ? sizeof(ml_loop_dev)
+		       : offsetof(ml_loop_dev, workload) +
+				 offsetof(ml_loop_workload_store, runs);
+}
+
+struct OpJournal {
+	uint32_t active;	// nonzero from the saves to the operation's end
+	uint32_t touches;	// kTouch*: which device copies below are saved
+	KernelLogUndo klog;
+	LogFileUndo logfile;
+	mlcore_dev mlcore;
+	ml_lib_test_dev mllib;
+	ml_loop_dev mlloop;
+};
 
 // The fields of a device T its readers render from; CopyFn is the core's
 // T_copy_shown().  begin()/end()/recover() only under the instance lock.
@@ -62,7 +107,9 @@ struct ShownCopy {
 	}
 	// The lock came from a dead owner, which may have died anywhere in a
 	// section or in end(): dev is kept as it is (robust_mutex.hpp), and
-	// readers and the copy are brought back to it.
+	// readers and the copy are brought back to it (after Device::Call has
+	// undone the dead owner's operation from the journal: dev is then as
+	// the last whole section left it).
 	void recover(const T &dev) { end(dev); }
 
 	// The shown fields of the last whole section, or of a later state,
@@ -92,6 +139,7 @@ struct DeviceState {
 	ml_lib_test_dev mllib;	// /dev/mllibdev and its model ml_model1
 	ml_loop_dev mlloop;	// /dev/mlloop and its model ml_readahead
 	KernelLogRing klog;
+	OpJournal journal;	// only under the lock
 	// What readers render from while a section is changing a device.
 	MlcoreShown mlcore_shown;
 	MllibShown mllib_shown;

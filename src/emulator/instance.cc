@@ -122,24 +122,44 @@ void check_owner(const std::string &seg, int fd)
 			st.st_mode & 07777, getuid()));
 }
 
-// Every index and count stored in the segment, checked before any use.
-void check_state(const std::string &name, const InstanceSegment &s)
+// Every index and count stored in the segment, checked before any use:
+// nullptr, or the first field out of range.
+const char *state_problem(const InstanceSegment &s)
 {
 	const DeviceState &d = s.devices;
-	const char *bad = d.lock.check();
-	if (!bad)
-		bad = mlcore_dev_check(&d.mlcore);
+	const char *bad = mlcore_dev_check(&d.mlcore);
 	if (!bad)
 		bad = ml_lib_test_dev_check(&d.mllib);
 	if (!bad)
 		bad = ml_loop_dev_check(&d.mlloop);
 	if (!bad)
 		bad = d.klog.check();
-	if (bad)
-		throw InstanceError(fmt::format(
-			"instance '{}': /dev/shm/{} is damaged ({} out of range); "
-			"run `mlcore-emu reset --instance {}` to recreate it (its "
-			"state is lost)", name, Instance::segment_name(name), bad, name));
+	// An operation's undo journal left by a dead process is copied back
+	// by the next locker: it is checked the same way.
+	const OpJournal &j = d.journal;
+	if (!bad && j.active) {
+		if ((j.touches & kTouchMlcore) && mlcore_dev_check(&j.mlcore))
+			bad = "journal.mlcore";
+		else if ((j.touches & kTouchMllib) && ml_lib_test_dev_check(&j.mllib))
+			bad = "journal.mllib";
+		else if ((j.touches & kTouchMlloop) && ml_loop_dev_check(&j.mlloop))
+			bad = "journal.mlloop";
+		else if (j.klog.saved > KernelLogUndo::kRecords)
+			bad = "journal.klog.saved";
+		for (uint32_t i = 0; !bad && i < j.klog.saved; i++)
+			if (j.klog.records[i].len > sizeof(j.klog.records[i].text) ||
+			    j.klog.records[i].level > 7)
+				bad = "journal.klog.records";
+	}
+	return bad;
+}
+
+void refuse_damaged(const std::string &name, const char *bad)
+{
+	throw InstanceError(fmt::format(
+		"instance '{}': /dev/shm/{} is damaged ({} out of range); "
+		"run `mlcore-emu reset --instance {}` to recreate it (its "
+		"state is lost)", name, Instance::segment_name(name), bad, name));
 }
 
 template <typename T>
@@ -329,9 +349,21 @@ std::unique_ptr<Instance> Instance::open_existing(const std::string &name)
 		check_owner(seg, shm.get_mapping_handle().handle);
 		bip::mapped_region region(shm, bip::read_write);
 		check_layout(name, region);
-		check_state(name, *static_cast<const InstanceSegment *>(
-					  region.get_address()));
-		return std::unique_ptr<Instance>(new Instance(name, std::move(region)));
+		const auto *seg = static_cast<const InstanceSegment *>(region.get_address());
+		// Read without the lock, so possibly inside another process's
+		// operation, or after one that died inside it: a problem is
+		// looked at again under the lock, the dead one's operation
+		// undone first (device_state.hpp).
+		// The lock first: a damaged one is never taken.
+		if (const char *bad = seg->devices.lock.check())
+			refuse_damaged(name, bad);
+		const char *bad = state_problem(*seg);
+		std::unique_ptr<Instance> inst(new Instance(name, std::move(region)));
+		if (bad)
+			bad = inst->device().under_lock([&] { return state_problem(*seg); });
+		if (bad)
+			refuse_damaged(name, bad);
+		return inst;
 	} catch (const bip::interprocess_exception &e) {
 		if (e.get_error_code() == bip::not_found_error)
 			throw InstanceError(fmt::format(

@@ -32,8 +32,8 @@ namespace mlc {
 
 // Bump whenever InstanceSegment (or anything inside it) changes shape.
 // 3: + closed loop (mlloop); 4: + loop v2 policies; 5: + its workload trace;
-// 6: + the lock's owner, the shown copies.
-constexpr uint32_t kSegmentLayoutVersion = 6;
+// 6: + the lock's owner, the shown copies; 7: + the undo journal.
+constexpr uint32_t kSegmentLayoutVersion = 7;
 constexpr uint64_t kSegmentMagic = 0x31554d4545524f43ULL;  // "COREEMU1"
 
 struct InstanceHeader {

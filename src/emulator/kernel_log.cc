@@ -28,6 +28,12 @@ std::atomic_ref<uint64_t> atomic(const uint64_t &v)
 void KernelLogRing::append(int level, int64_t ts_ns, std::string_view text)
 {
 	uint64_t seq = next_seq;
+	write(seq, level, ts_ns, text);
+	atomic(next_seq).store(seq + 1, std::memory_order_release);
+}
+
+void KernelLogRing::write(uint64_t seq, int level, int64_t ts_ns, std::string_view text)
+{
 	KernelLogRecord &rec = records[seq % kRecords];
 	atomic(rec.seq).store(kRewriting, std::memory_order_relaxed);
 	std::atomic_thread_fence(std::memory_order_release);
@@ -38,7 +44,53 @@ void KernelLogRing::append(int level, int64_t ts_ns, std::string_view text)
 	std::memcpy(rec.text, text.data(), len);
 	rec.len = static_cast<uint16_t>(len);
 	atomic(rec.seq).store(seq, std::memory_order_release);
-	atomic(next_seq).store(seq + 1, std::memory_order_release);
+}
+
+void (*g_kernel_log_test_hook)() = nullptr;
+
+void KernelLogUndo::append(KernelLogRing &ring, int level, int64_t ts_ns,
+			   std::string_view text)
+{
+	// The slot holds a shown record (seq cursor - kRecords) once the ring
+	// has wrapped: keep it before it is overwritten.
+	if (cursor >= KernelLogRing::kRecords && cursor - next_seq < KernelLogRing::kRecords) {
+		if (saved < kRecords) {
+			records[saved] = ring.records[cursor % KernelLogRing::kRecords];
+			std::atomic_signal_fence(std::memory_order_release);
+			saved++;
+		} else {
+			overflow = 1;
+		}
+	}
+	std::atomic_signal_fence(std::memory_order_release);
+	ring.write(cursor, level, ts_ns, text);
+	std::atomic_signal_fence(std::memory_order_release);
+	cursor++;
+}
+
+void KernelLogUndo::publish(KernelLogRing &ring) const
+{
+	atomic(ring.next_seq).store(cursor, std::memory_order_release);
+}
+
+// Saved records go back to their slots, then next_seq: every record the
+// operation wrote is past next_seq, so it is gone.
+void KernelLogUndo::restore(KernelLogRing &ring) const
+{
+	for (uint32_t i = 0; i < saved && i < kRecords; i++) {
+		const KernelLogRecord &old = records[i];
+		KernelLogRecord &rec = ring.records[old.seq % KernelLogRing::kRecords];
+		// Marked while rewritten, as in write(): since() skips it.
+		atomic(rec.seq).store(kRewriting, std::memory_order_relaxed);
+		std::atomic_thread_fence(std::memory_order_release);
+		rec.ts_ns = old.ts_ns;
+		rec.level = old.level;
+		rec.reserved = old.reserved;
+		rec.len = old.len;
+		std::memcpy(rec.text, old.text, sizeof(rec.text));
+		atomic(rec.seq).store(old.seq, std::memory_order_release);
+	}
+	atomic(ring.next_seq).store(next_seq, std::memory_order_release);
 }
 
 const char *KernelLogRing::check() const

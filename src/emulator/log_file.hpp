@@ -23,6 +23,18 @@
 
 namespace mlc {
 
+// The log file as one operation found it before it appended its line, so a
+// process killed after the line but before the operation's end can be
+// undone: the file is cut back to size (docs/reliability.md).  Flat, in
+// the instance segment; only under the instance lock.
+struct LogFileUndo {
+	uint32_t saved;		// 1: an append was begun; the fields below hold
+	uint32_t reserved;	//    the file it went to and its size before
+	uint64_t dev;
+	uint64_t ino;
+	int64_t size;
+};
+
 class LogFile final : public LogFileSink {
 public:
 	explicit LogFile(std::string path);
@@ -33,8 +45,15 @@ public:
 	int append(std::string_view text) override;
 	const std::string &path() const { return path_; }
 
+	// While set, append() records the file and its size in *undo before
+	// the first line it writes (Device::Call sets it for one operation).
+	void set_undo(LogFileUndo *undo) { undo_ = undo; }
+	// Cuts the file at path() back to undo.size when it is still the file
+	// undo names and has grown; anything else is left alone.
+	void undo(const LogFileUndo &undo) const;
+
 private:
-	bool still_current() const;
+	bool still_current(struct stat *st) const;
 	bool writable(const struct stat &st) const;
 	void close_fd();
 
@@ -45,6 +64,7 @@ private:
 	uid_t euid_;		// who opens it, for the write-permission check
 	gid_t egid_;
 	std::vector<gid_t> groups_;
+	LogFileUndo *undo_ = nullptr;
 };
 
 }  // namespace mlc
