@@ -546,7 +546,7 @@ int demo(const DemoArgs &given)
 				lo.name = "trace";
 				traced = run_loop_agent(lo);
 				err = write_workload(root, "synthetic\n");
-				trace_line = args.trace;
+				trace_line = fs::path(args.trace).filename().string();	// stable across runs
 			}
 			if (!err.empty()) {
 				trace_line = "NOT RUN: " + err;

@@ -45,6 +45,10 @@ class CClientTest(h.EmuTestCase):
         p = self.run_client(-1)
         self.assertEqual(p.returncode, 0, f"\n{p.stdout}{p.stderr}")
 
+
+class PageEdgeTest(h.EmuTestCase):
+    """Its own instance: CClientTest pins the exact history."""
+
     def test_get_result_at_a_page_edge_copies_the_accessible_bytes(self):
         """GET_RESULT into an int whose last 1-3 ACCESSIBLE bytes end a page
         (the rest PROT_NONE): EFAULT, and the accessible bytes hold the
