@@ -396,16 +396,6 @@ Handle *fd_link(const std::vector<std::string_view> &comps)
 	return served(fd);
 }
 
-bool all_digits(std::string_view s)
-{
-	if (s.empty())
-		return false;
-	for (char ch : s)
-		if (ch < '0' || ch > '9')
-			return false;
-	return true;
-}
-
 // The absolute path of a directory descriptor, if it has one.
 bool dir_path(int dirfd, std::string *out, int *err)
 {

@@ -8,9 +8,9 @@
 //
 //   mlc-bench-preload [--iterations N] [--rounds R]
 //
-// Not under `mlcore-emu run`, it re-runs itself under it (instance
-// bench-preload, recreated first if another version made it), so it always
-// measures the door.  Each figure is the
+// Not under `mlcore-emu run`, it re-runs itself under `mlcore-emu run
+// --rm` (a fresh instance bench-preload-PID, removed when it ends), so it
+// always measures the door and leaves nothing in /dev/shm.  Each figure is the
 // best round's mean (the least disturbed by the rest of the machine).
 #define _GNU_SOURCE
 #include <errno.h>
@@ -95,26 +95,19 @@ static void rerun_under_emu(char **argv)
 				"(or set MLCORE_EMU)\n");
 		exit(2);
 	}
-	// A segment left by another version is recreated, any other is kept.
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		dup2(null, 1);
-		dup2(null, 2);
-		execl(emu, emu, "reset", "--instance", "bench-preload", (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
+	// A fresh instance of its own, removed when the run ends (run --rm).
+	static char instance[64];
+	snprintf(instance, sizeof(instance), "bench-preload-%d", (int)getpid());
 	int argc = 0;
 	while (argv[argc])
 		argc++;
-	char **args = calloc((size_t)argc + 6, sizeof(char *));
+	char **args = calloc((size_t)argc + 7, sizeof(char *));
 	int k = 0;
 	args[k++] = (char *)emu;
 	args[k++] = "run";
+	args[k++] = "--rm";
 	args[k++] = "--instance";
-	args[k++] = "bench-preload";
+	args[k++] = instance;
 	args[k++] = "--";
 	for (int i = 0; i < argc; i++)
 		args[k++] = argv[i];

@@ -9,14 +9,6 @@
 
 namespace mlc {
 
-namespace {
-
-constexpr size_t kPathMax = 4096;	// PATH_MAX, with its NUL
-constexpr int kMaxSymlinks = 40;	// MAXSYMLINKS
-// The table's top-level entries that are real paths ("/X/..." is the
-// table's "X/..."); its others (dmesg) are the emulator's own.
-constexpr std::string_view kRealRoots[] = {"dev", "proc", "sys", "var"};
-
 bool all_digits(std::string_view s)
 {
 	if (s.empty())
@@ -26,6 +18,14 @@ bool all_digits(std::string_view s)
 			return false;
 	return true;
 }
+
+namespace {
+
+constexpr size_t kPathMax = 4096;	// PATH_MAX, with its NUL
+constexpr int kMaxSymlinks = 40;	// MAXSYMLINKS
+// The table's top-level entries that are real paths ("/X/..." is the
+// table's "X/..."); its others (dmesg) are the emulator's own.
+constexpr std::string_view kRealRoots[] = {"dev", "proc", "sys", "var"};
 
 // Where the walk is: a canonical absolute path, the table node there (0
 // when the table has none) and whether it is a directory.

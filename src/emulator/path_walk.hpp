@@ -32,6 +32,9 @@
 
 namespace mlc {
 
+// A non-empty run of decimal digits: a pid or a descriptor number.
+bool all_digits(std::string_view s);
+
 // What the walk asks of the host (every answer 0 or -errno).
 class HostFs {
 public:
