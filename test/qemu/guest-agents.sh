@@ -66,9 +66,19 @@ if [ "$AGENTS" = python ]; then
 	done
 	mount -t 9p -o ro,trans=virtio,version=9p2000.L,cache=loose,msize=262144 hostroot /host ||
 		fail "mount of the host's / over 9p"
+	# The SDK is read from the checkout (PYDIR); one under /tmp would be
+	# hidden by the guest's /tmp bound below, so it is bound back on top.
+	case "$PYDIR" in /tmp/*)
+		mkdir -p /pysrc && mount --bind "/host$PYDIR" /pysrc ||
+			fail "bind the SDK at $PYDIR";;
+	esac
 	for d in dev proc sys tmp; do
 		mount --bind "/$d" "/host/$d" || fail "bind /$d over /host/$d"
 	done
+	case "$PYDIR" in /tmp/*)
+		mkdir -p "/host$PYDIR" && mount --bind /pysrc "/host$PYDIR" ||
+			fail "bind the SDK back at $PYDIR";;
+	esac
 	[ -x /host/usr/bin/python3 ] || fail "no /usr/bin/python3 on the 9p share"
 	status "mounted the host's / over 9p read-only in $(( $(date +%s) - t0 )) s"
 	run_agent="chroot /host"
@@ -97,6 +107,10 @@ for m in $RMMOD; do
 done
 dmesg > /tmp/dmesg.txt
 if [ "$AGENTS" = python ]; then
+	case "$PYDIR" in /tmp/*)
+		umount "/host$PYDIR" || status "FAIL umount /host$PYDIR"
+		umount /pysrc || status "FAIL umount /pysrc";;
+	esac
 	for d in tmp sys proc dev; do umount "/host/$d" || status "FAIL umount /host/$d"; done
 	umount /host || status "FAIL umount /host"
 fi

@@ -187,6 +187,7 @@ if [ "$python" = 1 ]; then
 		-device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot")
 	{
 		echo "AGENTS=python"
+		printf 'PYDIR="%s"\n' "$pydir"
 		printf 'IRIS="%s"\n' "${iris_cmd[*]}"
 		printf 'LOOP="%s"\n' "${loop_cmd[*]}"
 	} > "$ir/agents.sh"
