@@ -198,8 +198,34 @@ bool fuse_usable()
 
 // Runs this demo again as `mlcore-emu run --instance I --seed S -- demo
 // --door preload ...`: the agents then see /dev/mlcore, /dev/mlloop, ...
-// served in-process.  Returns only on failure (run execs).
+// served in-process.  In a child: the preload door of the demo's own
+// process writes its registry of open files until that process exits, so
+// only a parent can remove the instance and the temporary work directory
+// afterwards.  Returns the demo's exit status.
+int run_preload_demo(const DemoArgs &args, const fs::path &work, bool temp,
+		     const std::string &instance);
+
 int rerun_under_preload(const DemoArgs &args, const fs::path &work, bool temp,
+			const std::string &instance)
+{
+	std::fflush(stdout);
+	pid_t pid = fork();
+	if (pid < 0)
+		throw InstanceError(fmt::format("fork: {}", strerror(errno)));
+	if (pid == 0)
+		_exit(run_preload_demo(args, work, temp, instance));
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	Instance::remove(instance);
+	if (temp) {
+		std::error_code ec;
+		fs::remove_all(work, ec);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int run_preload_demo(const DemoArgs &args, const fs::path &work, bool temp,
 			const std::string &instance)
 {
 	std::vector<std::string> cmd{
