@@ -3,7 +3,7 @@
 
 Run in-process with the FUSE door (test_clients.py) and, unchanged, in a
 subprocess under the preload door:
-    mlcore-emu run --instance N -- python3 client_checks.py CHECK /
+    mlcore-emu run --instance N -- /usr/bin/python3 client_checks.py CHECK /
 which prints "ok CHECK" or the traceback.  Each check starts from a fresh
 instance (seed 1, clock fixed:1767225600)."""
 import errno

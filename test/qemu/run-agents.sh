@@ -10,7 +10,7 @@
 # and CSV trace, and the loop model's attributes after the run (mode, state,
 # efficiency, stats, their file modes, the device's `dev`).
 #
-# With --python, the same for the Python reference agents (python3 -m
+# With --python, the same for the Python reference agents (/usr/bin/python3 -m
 # mlcore_agent.agents.iris / .loop from src/agent/python, unchanged): the
 # busybox guest has no Python, so QEMU shares the host's / read-only over
 # 9p (virtio-9p-pci), the guest loads Debian's 9p modules, mounts it at
@@ -86,7 +86,7 @@ py_env=(env -i PATH=/usr/bin:/bin HOME=/tmp LC_ALL=C.UTF-8 PYTHONPATH="$pydir"
 if [ "$python" = 1 ]; then
 	iris_cmd=("${py_env[@]}" mlcore_agent.agents.iris)
 	loop_cmd=("${py_env[@]}" mlcore_agent.agents.loop)
-	iris_name="python3 -m mlcore_agent.agents.iris" loop_name="python3 -m mlcore_agent.agents.loop"
+	iris_name="/usr/bin/python3 -m mlcore_agent.agents.iris" loop_name="/usr/bin/python3 -m mlcore_agent.agents.loop"
 else
 	iris=$(find_bin mlc-agent-iris-static)
 	loopa=$(find_bin mlc-agent-loop-static)

@@ -6,7 +6,7 @@ runs against:
 
 - the real kernel modules: root="/";
 - a FUSE mount of `mlcore-emu serve --root R`: root=R;
-- the preload door (`mlcore-emu run -- python3 agent.py`): root="/".
+- the preload door (`mlcore-emu run -- /usr/bin/python3 agent.py`): root="/".
 
 Errors: the kernel's refusals are OSError with its errno (e.errno);
 text or records outside the documented format are ProtocolError; bad

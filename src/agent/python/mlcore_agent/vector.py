@@ -8,7 +8,7 @@ own process.
 
 Each sub-environment gets its own instance (mlcore_agent.testing.Instance,
 seed seeds[i], FUSE or the preload door) and a worker process
-(`python3 -m mlcore_agent._worker`, under `mlcore-emu run` with the
+(`/usr/bin/python3 -m mlcore_agent._worker`, under `mlcore-emu run` with the
 preload door).  step() sends every action first and then collects the
 answers, so the N epochs run at the same time.  An env whose episode ends
 (truncated) is reset in the same call (autoreset): its row of obs is the

@@ -243,7 +243,7 @@ def summary_lines(rep, csv=None):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m mlcore_agent.agents.loop",
+    ap = argparse.ArgumentParser(prog="/usr/bin/python3 -m mlcore_agent.agents.loop",
                                  description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", default="/", help="root of the device tree (default /)")
