@@ -254,6 +254,21 @@ def parse_log(text, ids):
     return vals
 
 
+def new_log_values(test, varlog, base_log, ids):
+    """The SET_RESULT values appended to the log file since base_log (the
+    earlier lines unchanged, none twice), and per client id the n of each
+    value in order: (new, {client id: [n, ...]})."""
+    vals = parse_log(read_text(varlog), ids)
+    test.assertEqual(vals[:len(base_log)], base_log)
+    new = vals[len(base_log):]
+    test.assertEqual(len(new), len(set(new)), "a SET_RESULT done twice")
+    per = {}
+    for v in new:
+        cid, n = divmod(v, MULT)
+        per.setdefault(cid, []).append(n)
+    return new, per
+
+
 def kmsg_last_seq(path):
     """The SEQ of the newest record of a /dev/kmsg (every record read)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)

@@ -222,14 +222,7 @@ class KillClientsStress(h.EmuTestCase):
         # The log: every acknowledged SET_RESULT exactly once; a killed
         # client's values are 0..m-1 with m its acknowledged count, plus at
         # most the one in flight.
-        vals = sl.parse_log(sl.read_text(fuse.varlog), IDS)
-        self.assertEqual(vals[:len(base_log)], base_log)
-        new = vals[len(base_log):]
-        self.assertEqual(len(new), len(set(new)), "a SET_RESULT done twice")
-        per = {}
-        for v in new:
-            cid, n = divmod(v, sl.MULT)
-            per.setdefault(cid, []).append(n)
+        new, per = sl.new_log_values(self, fuse.varlog, base_log, IDS)
         for slot in range(next_slot):
             a = ack.read(slot)
             got = per.get(slot + 1, [])

@@ -144,14 +144,7 @@ class KillServerStress(h.EmuTestCase):
         self.assertEqual(end["mlproc"], dict(end["mlstats"], data_size=1024))
         bounded("loop epochs", end["loop"]["epochs"] - base["loop"]["epochs"],
                 tot["step"])
-        vals = sl.parse_log(sl.read_text(fuse.varlog), IDS)
-        self.assertEqual(vals[:len(base_log)], base_log)
-        new = vals[len(base_log):]
-        self.assertEqual(len(new), len(set(new)), "a SET_RESULT done twice")
-        per = {}
-        for v in new:
-            cid, n = divmod(v, sl.MULT)
-            per.setdefault(cid, []).append(n)
+        new, per = sl.new_log_values(self, fuse.varlog, base_log, IDS)
         for sl_ in range(nslots):
             got = per.get(sl_ + 1, [])
             acked = ack.read(sl_)["set"]
