@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// The subcommands of mlcore-emu.  Each returns the process exit status and
-// reports failures as one line on stderr, with the fix where there is one.
+// The subcommands of mlcore-emu, given values the command line has checked
+// (command_line.cc).  Each returns the process exit status and throws the
+// reason of a failure, which main prints as one line with the fix where
+// there is one.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "emulator/clock.hpp"
 
 struct mlcore_trace_event;
 
@@ -21,8 +25,8 @@ public:
 };
 
 struct TraceRecordArgs {
-	std::string out;			// the trace file to write
-	std::vector<std::string> command;	// CMD [ARGS...]
+	std::string out; // the trace file to write
+	std::vector<std::string> command; // CMD [ARGS...]
 };
 
 // `mlcore-emu trace --help`'s manual text.
@@ -34,47 +38,47 @@ struct TraceSummary {
 };
 
 struct ServeArgs {
-	std::string root;		// "" only with cuse: devices alone
-	bool cuse = false;		// + /dev/mlcore, /dev/mllibdev, /dev/mlloop
+	std::string root; // "" only with cuse: devices alone
+	bool cuse = false; // + /dev/mlcore, /dev/mllibdev, /dev/mlloop
 	std::string instance = "default";
 	bool foreground = false;
 	bool allow_other = false;
 	bool debug = false;
-	std::optional<std::string> clock;
+	std::optional<ClockSpec> clock;
 	std::optional<uint64_t> seed;
-	std::string loop_workload;	// a trace for ml_readahead's workload
+	std::string loop_workload; // a trace for ml_readahead's workload
 };
 
 struct RunArgs {
 	std::string instance = "default";
-	bool rm = false;			// remove the instance when CMD exits
-	std::optional<std::string> clock;
+	bool rm = false; // remove the instance when CMD exits
+	std::optional<ClockSpec> clock;
 	std::optional<uint64_t> seed;
-	std::string loop_workload;	// a trace for ml_readahead's workload
-	std::vector<std::string> command;	// CMD [ARGS...]
+	std::string loop_workload; // a trace for ml_readahead's workload
+	std::vector<std::string> command; // CMD [ARGS...]
 };
 
 struct DemoArgs {
-	std::string out = "mlcore-demo.png";	// the plot
-	unsigned epochs = 150;			// per loop agent
-	uint64_t seed = 1;			// the instance's seed
-	std::string work;			// "" = a temporary directory, removed
-	std::string iris_data;			// "" = Debian's python3-sklearn iris.csv
-	unsigned progress_every = 10;		// loop progress lines
+	std::string out = "mlcore-demo.png"; // the plot
+	unsigned epochs = 150; // per loop agent
+	uint64_t seed = 1; // the instance's seed
+	std::string work; // "" = a temporary directory, removed
+	std::string iris_data; // "" = Debian's python3-sklearn iris.csv
+	unsigned progress_every = 10; // loop progress lines
 	bool no_plot = false;
-	std::string door = "auto";		// auto, fuse or preload
-	std::string python = "auto";		// the Python agents: auto, on, off
-	std::string trace;			// a recorded MLTRACE file, or ""
+	std::string door = "auto"; // auto, fuse or preload
+	std::string python = "auto"; // the Python agents: auto, on, off
+	std::string trace; // a recorded MLTRACE file, or ""
 };
 
 struct ConformanceArgs {
-	std::vector<std::string> modules;	// .ko files; empty: build ours
-	std::string profile;			// "" = from the modules
+	std::vector<std::string> modules; // .ko files; empty: build ours
+	std::string profile; // "" = from the modules
 	std::string seeds = "1-10";
 	unsigned ops = 300;
-	std::string work;			// "" = a new /tmp directory
-	std::string bin_dir;			// "" = this executable's build tree
-	std::string source_dir;			// "" = from its CMakeCache.txt
+	std::string work; // "" = a new /tmp directory
+	std::string bin_dir; // "" = this executable's build tree
+	std::string source_dir; // "" = from its CMakeCache.txt
 };
 
 int serve(const ServeArgs &args);
@@ -89,7 +93,7 @@ int demo(const DemoArgs &args);
 int stop(const std::string &root, const std::string &instance = "");
 int status(const std::string &instance);
 int dmesg(const std::string &instance, bool follow, bool raw);
-int reset(const std::string &instance, const std::optional<std::string> &clock);
+int reset(const std::string &instance, const std::optional<ClockSpec> &clock);
 int list();
 // `rm NAME...`, `rm --stale` (src/cli/lifecycle.cc).
 int rm(const std::vector<std::string> &names, bool force, bool stale);
@@ -103,4 +107,4 @@ int trace_record(const TraceRecordArgs &args);
 TraceSummary events_to_trace(const std::vector<mlcore_trace_event> &events,
 			     std::vector<uint8_t> *out);
 
-}  // namespace mlc::cli
+} // namespace mlc::cli

@@ -33,6 +33,7 @@
 #include "agent/iris_agent.hpp"
 #include "agent/loop_agent.hpp"
 #include "cli/commands.hpp"
+#include "cli/demo_parts.hpp"
 #include "emulator/instance.hpp"
 
 extern char **environ;
@@ -48,99 +49,22 @@ std::string pct(double ratio)
 	return fmt::format("{:+.1f}%", (ratio - 1.0) * 100.0);
 }
 
-// A gnuplot single-quoted string: a quote is doubled.
-std::string gp_quote(const std::string &s)
-{
-	std::string out;
-	for (char c : s) {
-		out += c;
-		if (c == '\'')
-			out += '\'';
-	}
-	return out;
-}
-
-// The gnuplot program: three panels over the epochs: efficiency on top
-// (cumulative of every agent, the ceiling of the hindsight-best windows,
-// the default's 1.0 and the 0.95 bound), the share of the achievable gain
-// captured in the middle, the mode below.  trace_csv may be "".
-std::string plot_script(const std::string &png, const std::string &policy_csv,
-			const std::string &window_csv, const std::string &bad_csv,
-			const std::string &trace_csv, uint64_t seed, unsigned epochs,
-			std::optional<uint64_t> turned_bad)
-{
-	// Where the saboteur turns bad: a dotted line in the mode panel.
-	std::string mark;
-	if (turned_bad)
-		mark = fmt::format("set arrow 1 from {0}, graph 0 to {0}, graph 1 nohead "
-				   "lc rgb '#d05000' dt 3\nset label 1 'bad agent turns bad' "
-				   "at {0}, graph 0.2 offset 0.5, 0 tc rgb '#d05000'\n",
-				   *turned_bad);
-	std::string trace_eff, trace_share;
-	if (!trace_csv.empty()) {
-		trace_eff = fmt::format(", \\\n     '{0}' using 1:11 with lines lc rgb '#2a9d2a' "
-					"lw 2 title 'policy agent, recorded trace: cumulative', "
-					"\\\n     '{0}' using 1:14 with lines lc rgb '#2a9d2a' dt 2 "
-					"title 'recorded trace: ceiling'",
-					gp_quote(trace_csv));
-		trace_share = fmt::format(", \\\n     '{0}' using 1:13 with lines lc rgb "
-					  "'#2a9d2a' lw 2 title 'policy agent, recorded trace'",
-					  gp_quote(trace_csv));
-	}
-	return fmt::format(R"GP(set terminal pngcairo size 1200,1100 font "Sans,11"
-set output '{png}'
-set datafile separator ','
-set key autotitle columnhead
-set multiplot layout 3,1 title "mlcore-emu demo: closed learning loop (readahead sizing, seed {seed}, {epochs} epochs per agent)"
-set lmargin 18
-set grid ytics lc rgb '#dddddd'
-set xrange [0:{epochs}]
-set ylabel 'cumulative efficiency (default = 1.0)'
-set yrange [0.8:*]
-set offsets 0, 0, graph 0.3, 0
-set key top left horizontal maxrows 3
-plot 1.0 with lines lc rgb '#555555' dt 2 title 'default algorithm', \
-     0.95 with lines lc rgb '#cc0000' dt 3 title 'bound for a bad agent (0.95)', \
-     '{pol}' using 1:14 with lines lc rgb '#000000' lw 2 dt 4 title 'ceiling: hindsight-best window per epoch', \
-     '{pol}' using 1:11 with lines lc rgb '#1f5fbf' lw 3 title 'policy agent', \
-     '{win}' using 1:11 with lines lc rgb '#8a5fbf' lw 2 title 'window agent (v1)', \
-     '{bad}' using 1:11 with lines lc rgb '#d05000' lw 2 title 'bad policy agent (saboteur)'{trace_eff}
-set ylabel 'share of the gain captured'
-set yrange [-0.2:1.3]
-set offsets 0, 0, 0, 0
-set key top left horizontal
-plot 1.0 with lines lc rgb '#000000' dt 4 title 'the ceiling (above 1: beyond every fixed window)', \
-     0.70 with lines lc rgb '#999999' dt 3 title 'target 0.70', \
-     '{pol}' using 1:13 with lines lc rgb '#1f5fbf' lw 3 title 'policy agent', \
-     '{win}' using 1:13 with lines lc rgb '#8a5fbf' lw 2 title 'window agent (v1)'{trace_share}
-set ylabel 'mode'
-set xlabel 'epoch'
-set yrange [0.7:4.5]
-set ytics ('emergency' 1, 'learning' 2, 'collaboration' 3, 'recommendation' 4)
-set key top left horizontal
-{mark}plot '{pol}' using 1:10 with steps lc rgb '#1f5fbf' lw 3 title 'policy agent', \
-     '{win}' using 1:($10-0.06) with steps lc rgb '#8a5fbf' lw 2 title 'window agent (v1)', \
-     '{bad}' using 1:($10-0.12) with steps lc rgb '#d05000' lw 2 title 'bad policy agent (saboteur)'
-unset multiplot
-)GP",
-			   fmt::arg("png", gp_quote(png)), fmt::arg("pol", gp_quote(policy_csv)),
-			   fmt::arg("win", gp_quote(window_csv)), fmt::arg("bad", gp_quote(bad_csv)),
-			   fmt::arg("trace_eff", trace_eff), fmt::arg("trace_share", trace_share),
-			   fmt::arg("seed", seed), fmt::arg("epochs", epochs), fmt::arg("mark", mark));
-}
-
 // Writes a recorded trace (or "synthetic") to the loop's `workload`
 // attribute: one open, write(2) until everything is taken (the attribute
 // takes at most 4096 bytes per write).  "" or the reason it failed.
 std::string write_workload(const fs::path &root, const std::string &bytes)
 {
-	const fs::path attr = root / "sys/class/ml_lib_loop/mlloop/ml_readahead/workload";
+	const fs::path attr =
+		root / "sys/class/ml_lib_loop/mlloop/ml_readahead/workload";
 	int fd = open(attr.c_str(), O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT
-			       ? fmt::format("{} does not exist: this build has no recorded-trace "
-					     "workload (closed loop v2 item 3)", attr.string())
-			       : fmt::format("open {}: {}", attr.string(), strerror(errno));
+		return errno == ENOENT ?
+			       fmt::format(
+				       "{} does not exist: this build has no recorded-trace "
+				       "workload (closed loop v2 item 3)",
+				       attr.string()) :
+			       fmt::format("open {}: {}", attr.string(),
+					   strerror(errno));
 	size_t off = 0;
 	std::string err;
 	while (off < bytes.size()) {
@@ -149,7 +73,8 @@ std::string write_workload(const fs::path &root, const std::string &bytes)
 			continue;
 		if (n <= 0) {
 			err = fmt::format("write {}: {}", attr.string(),
-					  n < 0 ? strerror(errno) : "wrote nothing");
+					  n < 0 ? strerror(errno) :
+						  "wrote nothing");
 			break;
 		}
 		off += size_t(n);
@@ -158,29 +83,14 @@ std::string write_workload(const fs::path &root, const std::string &bytes)
 	return err;
 }
 
-// Runs gnuplot SCRIPT; its exit status, or -errno when it cannot start.
-int run_gnuplot(const std::string &script)
-{
-	const char *argv[] = {"gnuplot", script.c_str(), nullptr};
-	pid_t pid;
-	int err = posix_spawnp(&pid, "gnuplot", nullptr, nullptr,
-			       const_cast<char **>(argv), environ);
-	if (err)
-		return -err;
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 std::string epoch_text(const std::optional<uint64_t> &e)
 {
-	return e ? fmt::format("after epoch {}", *e) : std::string("not within the run");
+	return e ? fmt::format("after epoch {}", *e) :
+		   std::string("not within the run");
 }
 
 // Set by the outer demo for the one it runs under the preload door.
-constexpr const char *kInsideEnv = "MLCORE_EMU_DEMO_INSIDE";	// "temp" or "keep"
+constexpr const char *kInsideEnv = "MLCORE_EMU_DEMO_INSIDE"; // "temp" or "keep"
 
 // /dev/fuse is the FUSE device (10:229), and we may open it.
 bool fuse_usable()
@@ -226,22 +136,31 @@ int rerun_under_preload(const DemoArgs &args, const fs::path &work, bool temp,
 }
 
 int run_preload_demo(const DemoArgs &args, const fs::path &work, bool temp,
-			const std::string &instance)
+		     const std::string &instance)
 {
-	std::vector<std::string> cmd{
-		"/proc/self/exe", "demo", "--door", "preload",
-		"--out", fs::absolute(args.out).string(),
-		"--epochs", std::to_string(args.epochs),
-		"--seed", std::to_string(args.seed),
-		"--work", work.string(),
-		"--progress-every", std::to_string(args.progress_every),
-		"--python", args.python};
+	std::vector<std::string> cmd{ "/proc/self/exe",
+				      "demo",
+				      "--door",
+				      "preload",
+				      "--out",
+				      fs::absolute(args.out).string(),
+				      "--epochs",
+				      std::to_string(args.epochs),
+				      "--seed",
+				      std::to_string(args.seed),
+				      "--work",
+				      work.string(),
+				      "--progress-every",
+				      std::to_string(args.progress_every),
+				      "--python",
+				      args.python };
 	if (!args.iris_data.empty())
-		cmd.insert(cmd.end(), {"--iris-data", args.iris_data});
+		cmd.insert(cmd.end(), { "--iris-data", args.iris_data });
 	if (args.no_plot)
 		cmd.push_back("--no-plot");
 	if (!args.trace.empty())
-		cmd.insert(cmd.end(), {"--trace", fs::absolute(args.trace).string()});
+		cmd.insert(cmd.end(),
+			   { "--trace", fs::absolute(args.trace).string() });
 	setenv(kInsideEnv, temp ? "temp" : "keep", 1);
 	RunArgs ra;
 	ra.instance = instance;
@@ -249,117 +168,6 @@ int run_preload_demo(const DemoArgs &args, const fs::path &work, bool temp,
 	ra.command = std::move(cmd);
 	return run(ra);
 }
-
-
-// --- the Python agents (--python): mlcore_agent with scikit-learn ---------------
-
-#ifndef MLC_PYTHON3
-#define MLC_PYTHON3 "/usr/bin/python3"
-#endif
-#ifndef MLC_PYTHON_SRC
-#define MLC_PYTHON_SRC ""
-#endif
-
-struct PythonResults {
-	bool ran = false;
-	std::string iris_accuracy, loop_line, why_not;
-};
-
-// Runs argv with PYTHONPATH led by the checkout's SDK; (exit status, stdout).
-std::pair<int, std::string> run_python(const std::vector<std::string> &args)
-{
-	std::vector<std::string> envs;
-	for (char **e = environ; *e; e++)
-		if (std::strncmp(*e, "PYTHONPATH=", 11) != 0)
-			envs.emplace_back(*e);
-	const char *old = getenv("PYTHONPATH");
-	envs.push_back(fmt::format("PYTHONPATH={}{}{}", MLC_PYTHON_SRC,
-				   old && *old ? ":" : "", old ? old : ""));
-	std::vector<char *> argv, envp;
-	argv.push_back(const_cast<char *>(MLC_PYTHON3));
-	for (const auto &a : args)
-		argv.push_back(const_cast<char *>(a.c_str()));
-	argv.push_back(nullptr);
-	for (auto &e : envs)
-		envp.push_back(e.data());
-	envp.push_back(nullptr);
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0)
-		return {-errno, {}};
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	pid_t pid;
-	int err = posix_spawn(&pid, MLC_PYTHON3, &fa, nullptr, argv.data(), envp.data());
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	std::string out;
-	char buf[4096];
-	ssize_t n;
-	while (!err && ((n = read(fds[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)))
-		if (n > 0)
-			out.append(buf, static_cast<size_t>(n));
-	close(fds[0]);
-	if (err)
-		return {-err, {}};
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return {-errno, out};
-	return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
-
-std::string last_line_with(const std::string &out, std::string_view key)
-{
-	std::string found;
-	size_t pos = 0;
-	while (pos < out.size()) {
-		size_t nl = out.find('\n', pos);
-		std::string line = out.substr(pos, nl == std::string::npos ? nl : nl - pos);
-		if (line.find(key) != std::string::npos)
-			found = line;
-		pos = nl == std::string::npos ? out.size() : nl + 1;
-	}
-	return found;
-}
-
-// The Python reference agents on the same root, after the C++ ones:
-// `python3 -m mlcore_agent.agents.iris` and `.loop` (scikit-learn tree).
-PythonResults run_python_agents(const DemoArgs &args, const std::string &root)
-{
-	PythonResults r;
-	if (args.python == "off") {
-		r.why_not = "not run (--python off)";
-		return r;
-	}
-	auto probe = run_python({"-c", "import sklearn, mlcore_agent"});
-	if (probe.first != 0) {
-		r.why_not = fmt::format("not run: {} cannot import sklearn and mlcore_agent "
-					"(apt-get install python3-sklearn; cmake --install)",
-					MLC_PYTHON3);
-		if (args.python == "on")
-			throw InstanceError(r.why_not);
-		return r;
-	}
-	fmt::print("\n== python: the Python agents (mlcore_agent, scikit-learn, {})\n",
-		   MLC_PYTHON3);
-	std::fflush(stdout);
-	auto iris = run_python({"-m", "mlcore_agent.agents.iris", "--root", root, "--seed",
-				std::to_string(args.seed)});
-	auto loop = run_python({"-m", "mlcore_agent.agents.loop", "--root", root, "--epochs",
-				std::to_string(args.epochs), "--progress-every",
-				std::to_string(args.progress_every)});
-	fmt::print("{}{}", iris.second, loop.second);
-	if (iris.first != 0 || loop.first != 0)
-		throw InstanceError(fmt::format("the Python agents failed (iris exit {}, loop "
-						"exit {})", iris.first, loop.first));
-	r.ran = true;
-	r.iris_accuracy = last_line_with(iris.second, "accuracy:");
-	r.loop_line = last_line_with(loop.second, "cumulative efficiency:");
-	return r;
-}
-
-}  // namespace
 
 // A real program whose reads the policy agent also learns on (closed loop
 // v2): tar over a tree every Debian has, its archive piped away (tar reads
@@ -371,10 +179,12 @@ std::string record_demo_trace(const fs::path &work, std::string *why)
 	// simulated file, 2^20 pages in all), the first in name order.
 	constexpr size_t kMaxFiles = 2000;
 	std::vector<std::string> files;
-	for (const char *d : {"/usr/share/doc", "/usr/share/common-licenses", "/usr/include"}) {
+	for (const char *d : { "/usr/share/doc", "/usr/share/common-licenses",
+			       "/usr/include" }) {
 		std::error_code ec;
 		for (auto it = fs::recursive_directory_iterator(d, ec);
-		     !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+		     !ec && it != fs::recursive_directory_iterator();
+		     it.increment(ec))
 			if (it->is_regular_file(ec) && !it->is_symlink(ec))
 				files.push_back(it->path().string());
 		if (!files.empty())
@@ -395,278 +205,404 @@ std::string record_demo_trace(const fs::path &work, std::string *why)
 	}
 	const std::string tree = fmt::format("-T {}", list);
 	const std::string out = (work / "tar.mltrace").string();
-	const std::string line = fmt::format("tar -cf - {} 2>/dev/null | wc -c > /dev/null", tree);
-	fmt::print("recording: mlcore-emu trace record --out {} -- sh -c '{}'\n", out, line);
+	const std::string line = fmt::format(
+		"tar -cf - {} 2>/dev/null | wc -c > /dev/null", tree);
+	fmt::print(
+		"recording: mlcore-emu trace record --out {} -- sh -c '{}'\n",
+		out, line);
 	std::fflush(stdout);
-	std::vector<std::string> cmd{"/proc/self/exe", "trace", "record", "--out", out,
-				     "--", "/bin/sh", "-c", line};
+	std::vector<std::string> cmd{ "/proc/self/exe", "trace", "record",
+				      "--out",		out,	 "--",
+				      "/bin/sh",	"-c",	 line };
 	std::vector<char *> argv;
 	for (auto &a : cmd)
 		argv.push_back(a.data());
 	argv.push_back(nullptr);
 	pid_t pid;
-	int err = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+	int err = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(),
+			      environ);
 	int status = 0;
 	while (!err && waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			err = errno;
-	if (err || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !fs::exists(out)) {
-		*why = err ? fmt::format("trace record: {}", strerror(err))
-			   : fmt::format("trace record exited {}", WIFEXITED(status)
-					 ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	if (err || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    !fs::exists(out)) {
+		*why = err ? fmt::format("trace record: {}", strerror(err)) :
+			     fmt::format("trace record exited {}",
+					 WIFEXITED(status) ?
+						 WEXITSTATUS(status) :
+						 128 + WTERMSIG(status));
 		return "";
 	}
 	return out;
 }
 
-int demo(const DemoArgs &given)
+// --- the steps --------------------------------------------------------------
+
+// Where one demo runs: chosen before anything is served.
+struct DemoSite {
+	bool inside = false; // the inner demo, under the preload door
+	bool preload = false; // the agents use the real paths ("/")
+	bool keep = false; // --work given: the work directory stays
+	fs::path out, work, state, root;
+	std::string instance;
+	std::string trace_why; // why no recorded trace runs, or ""
+	// ROOT/PATH ("/dev/mlcore" under the preload door).
+	std::string at(const char *path) const
+	{
+		return (root / path).string();
+	}
+	std::string csv(const char *name) const
+	{
+		return (work / name).string();
+	}
+};
+
+// The door, the work directory, the private instance (its own state
+// directory, name and seed: under the preload door the outer demo chose
+// them and the root is "/"), and the recorded trace: given, none, or
+// recorded here (once, outside).
+DemoSite plan_demo(DemoArgs &args)
 {
-	DemoArgs args = given;
+	DemoSite site;
 	const char *inside = getenv(kInsideEnv);
-	const bool preload = args.door == "preload" ||
-			     (args.door == "auto" && !inside && !fuse_usable());
+	site.inside = inside != nullptr;
+	site.preload = args.door == "preload" ||
+		       (args.door == "auto" && !inside && !fuse_usable());
 	if (inside && args.door == "preload")
-		unsetenv(kInsideEnv);	// not for the agents' children
+		unsetenv(kInsideEnv); // not for the agents' children
 	if (args.epochs < 1 || args.epochs > 10000)
 		throw InstanceError("--epochs must be 1..10000");
-	const fs::path out = fs::absolute(args.out);
-	bool keep = inside ? std::string_view(inside) == "keep" : !args.work.empty();
-	fs::path work;
-	if (keep) {
-		work = fs::absolute(args.work);
-		fs::create_directories(work);
+	site.out = fs::absolute(args.out);
+	site.keep = inside ? std::string_view(inside) == "keep" :
+			     !args.work.empty();
+	if (site.keep) {
+		site.work = fs::absolute(args.work);
+		fs::create_directories(site.work);
 	} else {
 		char tmpl[] = "/tmp/mlcore-demo.XXXXXX";
 		if (!mkdtemp(tmpl))
-			throw InstanceError(fmt::format("mkdtemp: {}", strerror(errno)));
-		work = tmpl;
+			throw InstanceError(
+				fmt::format("mkdtemp: {}", strerror(errno)));
+		site.work = tmpl;
 	}
-	// A private instance: its own state directory, name and seed.  Under
-	// the preload door the outer demo chose them and the root is "/".
-	const fs::path state = work / "state";
-	const fs::path root = preload ? fs::path("/") : work / "root";
+	site.state = site.work / "state";
+	site.root = site.preload ? fs::path("/") : site.work / "root";
 	const char *inst_env = getenv("MLCORE_EMU_INSTANCE");
-	const std::string instance = inside && inst_env
-					     ? std::string(inst_env)
-					     : fmt::format("demo-{}", getpid());
-	// The recorded trace: given, none, or recorded here (once, outside).
-	std::string trace_why;
+	site.instance = inside && inst_env ? std::string(inst_env) :
+					     fmt::format("demo-{}", getpid());
 	if (args.trace == "none") {
 		args.trace.clear();
-		trace_why = "none (--trace none)";
+		site.trace_why = "none (--trace none)";
 	} else if (args.trace.empty() && !inside) {
-		fmt::print("\n== recording a real program's reads for the loop\n");
-		args.trace = record_demo_trace(work, &trace_why);
+		fmt::print(
+			"\n== recording a real program's reads for the loop\n");
+		args.trace = record_demo_trace(site.work, &site.trace_why);
 		if (args.trace.empty())
-			trace_why = "NOT RECORDED: " + trace_why;
+			site.trace_why = "NOT RECORDED: " + site.trace_why;
 	}
-	if (preload && !inside) {
-		setenv("MLCORE_EMU_STATE_DIR", state.c_str(), 1);
-		fmt::print("mlcore-emu demo: no usable /dev/fuse, or --door preload: "
-			   "running under the preload door\n");
+	return site;
+}
+
+// [1/5]: the instance served with the FUSE door, or (preload) already
+// served in-process.  Whether a mount was made.
+bool serve_demo_instance(const DemoArgs &args, const DemoSite &site)
+{
+	if (site.preload) {
+		fmt::print("\n== [1/5] a private instance '{}' served by the "
+			   "preload door at the real paths\n",
+			   site.instance);
 		std::fflush(stdout);
-		return rerun_under_preload(args, work, !keep, instance);
+		return false;
 	}
-	if (!inside)
-		setenv("MLCORE_EMU_STATE_DIR", state.c_str(), 1);
-	const std::string good_csv = (work / "loop-policy.csv").string();
-	const std::string window_csv = (work / "loop-window.csv").string();
-	const std::string bad_csv = (work / "loop-bad.csv").string();
-	const std::string trace_csv = (work / "loop-trace.csv").string();
-	const std::string script = (work / "plot.gp").string();
+	fmt::print("\n== [1/5] a private instance served with the FUSE door\n");
+	std::fflush(stdout);
+	ServeArgs sa;
+	sa.root = site.root.string();
+	sa.instance = site.instance;
+	sa.seed = args.seed;
+	serve(sa);
+	std::fflush(stdout);
+	return true;
+}
+
+// [2/5]: the iris agent on /dev/mlcore.
+agent::IrisReport run_iris_step(const DemoArgs &args, const DemoSite &site)
+{
+	fmt::print("\n== [2/5] mlcore: the iris agent (ioctls on {})\n",
+		   site.at("dev/mlcore"));
+	std::fflush(stdout);
+	agent::IrisOptions io;
+	io.root = site.root.string();
+	io.seed = args.seed;
+	io.progress = &std::cout;
+	if (!args.iris_data.empty())
+		io.data = args.iris_data;
+	agent::IrisReport iris = agent::run_iris_agent(io);
+	fmt::print("iris: {} accuracy {}/{} = {:.3f}; majority-class baseline "
+		   "{}/{} = {:.3f}\n",
+		   iris.classifier, iris.correct, iris.tested, iris.accuracy(),
+		   iris.baseline_correct, iris.tested, iris.baseline());
+	return iris;
+}
+
+struct LoopRuns {
+	agent::LoopReport policy, window, bad;
+	std::optional<agent::LoopReport> traced; // on the recorded trace
+	std::string trace_line; // what the summary says of it
+	bool trace_failed = false;
+};
+
+agent::LoopAgentOptions loop_options(const DemoArgs &args, const DemoSite &site)
+{
+	agent::LoopAgentOptions lo;
+	lo.root = site.root.string();
+	lo.epochs = args.epochs;
+	lo.progress = &std::cout;
+	lo.progress_every = args.progress_every;
+	return lo;
+}
+
+// [3/5] the policy agent, then the window agent; [4/5] the saboteur.
+void run_loop_steps(const DemoArgs &args, const DemoSite &site, LoopRuns *runs)
+{
+	fmt::print(
+		"\n== [3/5] closed loop: the policy agent, then the window agent "
+		"({} epochs each on {})\n",
+		args.epochs, site.at("dev/mlloop"));
+	std::cout.flush();
+	agent::LoopAgentOptions lo = loop_options(args, site);
+	lo.csv = site.csv("loop-policy.csv");
+	lo.name = "policy";
+	runs->policy = agent::run_loop_agent(lo);
+	lo.kind = agent::LoopAgentKind::window;
+	lo.csv = site.csv("loop-window.csv");
+	lo.name = "window";
+	runs->window = agent::run_loop_agent(lo);
+
+	fmt::print(
+		"\n== [4/5] closed loop: the bad agent (a policy saboteur: good "
+		"until trusted with collaboration, then every leaf at the other end)\n");
+	std::cout.flush();
+	lo.kind = agent::LoopAgentKind::policy;
+	lo.bad = true;
+	lo.csv = site.csv("loop-bad.csv");
+	lo.name = "bad";
+	runs->bad = agent::run_loop_agent(lo);
+}
+
+// [4/5] the policy agent on a recorded program's accesses (closed loop v2
+// item 3), through the loop's `workload` attribute, if there is a trace.
+void run_trace_step(const DemoArgs &args, const DemoSite &site, LoopRuns *runs)
+{
+	runs->trace_line = site.trace_why.empty() ? "none" : site.trace_why;
+	if (args.trace.empty())
+		return;
+	fmt::print("\n== [4/5] closed loop: the policy agent on the recorded "
+		   "trace {}\n",
+		   args.trace);
+	std::ifstream in(args.trace, std::ios::binary);
+	std::string bytes((std::istreambuf_iterator<char>(in)),
+			  std::istreambuf_iterator<char>());
+	std::string err = in.bad() || (!in.eof() && in.fail()) ?
+				  fmt::format("read {}: failed", args.trace) :
+				  write_workload(site.root, bytes);
+	if (err.empty()) {
+		agent::LoopAgentOptions lo = loop_options(args, site);
+		lo.csv = site.csv("loop-trace.csv");
+		lo.name = "trace";
+		runs->traced = agent::run_loop_agent(lo);
+		err = write_workload(site.root, "synthetic\n");
+		runs->trace_line = fs::path(args.trace)
+					   .filename()
+					   .string(); // stable across runs
+	}
+	if (!err.empty()) {
+		runs->trace_line = "NOT RUN: " + err;
+		runs->trace_failed = true;
+	}
+	fmt::print("recorded trace: {}\n", runs->trace_line);
+}
+
+// [5/5] the plot; what the summary says of it, and whether it was drawn
+// (or not asked for).
+std::string draw_plot_step(const DemoArgs &args, const DemoSite &site,
+			   const LoopRuns &runs, bool *ok)
+{
+	fmt::print("\n== [5/5] plot\n");
+	const std::string script = site.csv("plot.gp");
+	std::ofstream(script) << plot_script(
+		site.out.string(), site.csv("loop-policy.csv"),
+		site.csv("loop-window.csv"), site.csv("loop-bad.csv"),
+		runs.traced ? site.csv("loop-trace.csv") : std::string(),
+		args.seed, args.epochs, runs.bad.turned_bad_epoch);
+	std::string line;
+	*ok = true;
+	if (args.no_plot) {
+		line = "not drawn (--no-plot)";
+	} else if (int r = run_gnuplot(script); r == -ENOENT) {
+		line = "NOT DRAWN: gnuplot is missing (apt-get install gnuplot-nox, or run "
+		       "scripts/setup.sh)";
+		*ok = false;
+	} else if (r != 0 || !fs::exists(site.out)) {
+		line = fmt::format("NOT DRAWN: gnuplot {} {}",
+				   r < 0 ? "could not start:" : "exited",
+				   r < 0 ? strerror(-r) : std::to_string(r));
+		*ok = false;
+	} else {
+		line = site.out.string();
+	}
+	fmt::print("plot: {}\n", line);
+	return line;
+}
+
+// The summary printed last, after the clean-up.
+std::string summary_text(const DemoArgs &args, const DemoSite &site,
+			 const agent::IrisReport &iris, const LoopRuns &runs,
+			 const PythonResults &py, const std::string &plot_line)
+{
+	using agent::LoopReport;
+	std::string sum;
+	auto line = [&sum](std::string_view key, const std::string &value) {
+		sum += fmt::format("  {:<26} {}\n", key, value);
+	};
+	auto agent_lines = [&](const LoopReport &r) {
+		double e = r.cumulative_efficiency();
+		line("reached recommendation:",
+		     epoch_text(r.recommendation_epoch));
+		line("final mode:",
+		     fmt::format("{} (highest {})",
+				 agent::mode_name(r.final_mode),
+				 agent::mode_name(r.highest_mode)));
+		line("cumulative efficiency:",
+		     fmt::format("{:.3f} ({} vs the default algorithm)", e,
+				 pct(e)));
+		double ceiling = r.sum_best ? double(r.sum_default) /
+						      double(r.sum_best) :
+					      1.0;
+		line("ceiling:",
+		     fmt::format("{:.3f} (the hindsight-best window of every "
+				 "epoch)",
+				 ceiling));
+		line("share of the gain captured:",
+		     fmt::format("{:.3f}{}", r.share_captured(),
+				 r.share_captured() > 1.0 ?
+					 " (above 1: adapted inside epochs)" :
+					 ""));
+	};
+	const double bound = 0.95;
+	const double be = runs.bad.cumulative_efficiency();
+	sum += fmt::format("\n== summary (seed {}, {} epochs per loop agent)\n",
+			   args.seed, args.epochs);
+	sum += fmt::format(
+		"mlcore, iris ({} of {} samples held out; sepal length, "
+		"petal length, petal width):\n",
+		iris.tested, iris.samples);
+	line(iris.classifier + " accuracy:",
+	     fmt::format("{:.3f}", iris.accuracy()));
+	line("majority-class baseline:",
+	     fmt::format("{:.3f}", iris.baseline()));
+	sum += "closed loop, policy agent (closed loop v2, the default):\n";
+	agent_lines(runs.policy);
+	line("policies written:", std::to_string(runs.policy.policies_written));
+	sum += "closed loop, window agent (v1):\n";
+	agent_lines(runs.window);
+	sum += "closed loop, bad agent (policy saboteur):\n";
+	line("turned bad:", epoch_text(runs.bad.turned_bad_epoch));
+	line("demoted to emergency:", epoch_text(runs.bad.demoted_epoch));
+	line("final mode:", agent::mode_name(runs.bad.final_mode));
+	line("cumulative efficiency:",
+	     fmt::format("{:.3f} (documented bound: >= {:.2f}: {})", be, bound,
+			 be >= bound ? "held" : "VIOLATED"));
+	if (py.ran) {
+		sum += "python agents (mlcore_agent, scikit-learn):\n";
+		sum += fmt::format("  iris, {}\n", py.iris_accuracy);
+		sum += fmt::format(
+			"  loop (decision tree), {} (C++ window agent: {:.3f}, "
+			"policy agent: {:.3f})\n",
+			py.loop_line, runs.window.cumulative_efficiency(),
+			runs.policy.cumulative_efficiency());
+	} else {
+		sum += fmt::format("python agents: {}\n", py.why_not);
+	}
+	sum += fmt::format("closed loop, recorded trace: {}\n",
+			   runs.trace_line);
+	if (runs.traced)
+		agent_lines(*runs.traced);
+	sum += fmt::format("plot: {}\n", plot_line);
+	if (site.keep)
+		sum += fmt::format(
+			"traces: {}, {}, {}{}\n", site.csv("loop-policy.csv"),
+			site.csv("loop-window.csv"), site.csv("loop-bad.csv"),
+			runs.traced ? ", " + site.csv("loop-trace.csv") :
+				      std::string());
+	return sum;
+}
+
+// Unmounts what was served, removes the instance and (unless kept) the
+// work directory, whatever happened.
+void clean_up_demo(const DemoSite &site, bool served)
+{
+	std::cout.flush();
+	if (served) {
+		try {
+			stop(site.root.string());
+		} catch (const std::exception &e) {
+			fmt::print(stderr, "mlcore-emu: demo cleanup: {}\n",
+				   e.what());
+		}
+	}
+	Instance::remove(site.instance);
+	std::error_code ec;
+	if (!site.keep)
+		fs::remove_all(site.work, ec);
+}
+
+} // namespace
+
+int demo(const DemoArgs &given)
+{
+	DemoArgs args = given;
+	const DemoSite site = plan_demo(args);
+	if (site.preload && !site.inside) {
+		setenv("MLCORE_EMU_STATE_DIR", site.state.c_str(), 1);
+		fmt::print(
+			"mlcore-emu demo: no usable /dev/fuse, or --door preload: "
+			"running under the preload door\n");
+		std::fflush(stdout);
+		return rerun_under_preload(args, site.work, !site.keep,
+					   site.instance);
+	}
+	if (!site.inside)
+		setenv("MLCORE_EMU_STATE_DIR", site.state.c_str(), 1);
 
 	bool served = false;
-	auto cleanup = [&] {
-		std::cout.flush();
-		if (served) {
-			try {
-				stop(root.string());
-			} catch (const std::exception &e) {
-				fmt::print(stderr, "mlcore-emu: demo cleanup: {}\n", e.what());
-			}
-		}
-		Instance::remove(instance);
-		std::error_code ec;
-		if (!keep)
-			fs::remove_all(work, ec);
-	};
-
-	int status = 0;
 	std::string sum;
+	int status = 0;
 	try {
-		fmt::print("mlcore-emu demo: seed {}, {} epochs per loop agent, work in {}\n",
-			   args.seed, args.epochs, work.string());
-		if (preload) {
-			fmt::print("\n== [1/5] a private instance '{}' served by the "
-				   "preload door at the real paths\n", instance);
-		} else {
-			fmt::print("\n== [1/5] a private instance served with the FUSE door\n");
-			std::fflush(stdout);
-			ServeArgs sa;
-			sa.root = root.string();
-			sa.instance = instance;
-			sa.seed = args.seed;
-			serve(sa);
-			served = true;
-		}
-		std::fflush(stdout);
-
-		using namespace mlc::agent;
-		// "ROOT/dev/mlcore", or "/dev/mlcore" under the preload door.
-		const auto at = [&](const char *path) { return (root / path).string(); };
-		fmt::print("\n== [2/5] mlcore: the iris agent (ioctls on {})\n",
-			   at("dev/mlcore"));
-		std::fflush(stdout);
-		IrisOptions io;
-		io.root = root.string();
-		io.seed = args.seed;
-		io.progress = &std::cout;
-		if (!args.iris_data.empty())
-			io.data = args.iris_data;
-		IrisReport iris = run_iris_agent(io);
-		fmt::print("iris: {} accuracy {}/{} = {:.3f}; majority-class baseline "
-			   "{}/{} = {:.3f}\n", iris.classifier, iris.correct, iris.tested,
-			   iris.accuracy(), iris.baseline_correct, iris.tested, iris.baseline());
-
-		fmt::print("\n== [3/5] closed loop: the policy agent, then the window agent "
-			   "({} epochs each on {})\n", args.epochs, at("dev/mlloop"));
-		std::cout.flush();
-		LoopAgentOptions lo;
-		lo.root = root.string();
-		lo.epochs = args.epochs;
-		lo.progress = &std::cout;
-		lo.progress_every = args.progress_every;
-		lo.csv = good_csv;
-		lo.name = "policy";
-		LoopReport good = run_loop_agent(lo);
-		lo.kind = LoopAgentKind::window;
-		lo.csv = window_csv;
-		lo.name = "window";
-		LoopReport win = run_loop_agent(lo);
-
-		fmt::print("\n== [4/5] closed loop: the bad agent (a policy saboteur: good "
-			   "until trusted with collaboration, then every leaf at the other end)\n");
-		std::cout.flush();
-		lo.kind = LoopAgentKind::policy;
-		lo.bad = true;
-		lo.csv = bad_csv;
-		lo.name = "bad";
-		LoopReport bad = run_loop_agent(lo);
-		PythonResults py = run_python_agents(args, root.string());
-
-		// A recorded program's accesses (closed loop v2 item 3), if given.
-		std::optional<LoopReport> traced;
-		std::string trace_line = trace_why.empty() ? "none" : trace_why;
-		if (!args.trace.empty()) {
-			fmt::print("\n== [4/5] closed loop: the policy agent on the recorded "
-				   "trace {}\n", args.trace);
-			std::ifstream in(args.trace, std::ios::binary);
-			std::string bytes((std::istreambuf_iterator<char>(in)),
-					  std::istreambuf_iterator<char>());
-			std::string err = in.bad() || (!in.eof() && in.fail())
-						  ? fmt::format("read {}: failed", args.trace)
-						  : write_workload(root, bytes);
-			if (err.empty()) {
-				lo.bad = false;
-				lo.csv = trace_csv;
-				lo.name = "trace";
-				traced = run_loop_agent(lo);
-				err = write_workload(root, "synthetic\n");
-				trace_line = fs::path(args.trace).filename().string();	// stable across runs
-			}
-			if (!err.empty()) {
-				trace_line = "NOT RUN: " + err;
-				status = 1;
-			}
-			fmt::print("recorded trace: {}\n", trace_line);
-		}
-
-		fmt::print("\n== [5/5] plot\n");
-		std::ofstream(script) << plot_script(out.string(), good_csv, window_csv, bad_csv,
-						     traced ? trace_csv : std::string(), args.seed,
-						     args.epochs, bad.turned_bad_epoch);
-		std::string plot_line;
-		if (args.no_plot) {
-			plot_line = "not drawn (--no-plot)";
-		} else {
-			int r = run_gnuplot(script);
-			if (r == -ENOENT) {
-				plot_line = "NOT DRAWN: gnuplot is missing (apt-get install "
-					    "gnuplot-nox, or run scripts/setup.sh)";
-				status = 1;
-			} else if (r != 0 || !fs::exists(out)) {
-				plot_line = fmt::format("NOT DRAWN: gnuplot {} {}",
-							r < 0 ? "could not start:" : "exited",
-							r < 0 ? strerror(-r) : std::to_string(r));
-				status = 1;
-			} else {
-				plot_line = out.string();
-			}
-		}
-		fmt::print("plot: {}\n", plot_line);
-
-		const double bound = 0.95;
-		double be = bad.cumulative_efficiency();
-		auto line = [&sum](std::string_view key, const std::string &value) {
-			sum += fmt::format("  {:<26} {}\n", key, value);
-		};
-		sum += fmt::format("\n== summary (seed {}, {} epochs per loop agent)\n",
-				   args.seed, args.epochs);
-		sum += fmt::format("mlcore, iris ({} of {} samples held out; sepal length, "
-				   "petal length, petal width):\n", iris.tested, iris.samples);
-		line(iris.classifier + " accuracy:", fmt::format("{:.3f}", iris.accuracy()));
-		line("majority-class baseline:", fmt::format("{:.3f}", iris.baseline()));
-		auto agent_lines = [&](const LoopReport &r) {
-			double e = r.cumulative_efficiency();
-			line("reached recommendation:", epoch_text(r.recommendation_epoch));
-			line("final mode:", fmt::format("{} (highest {})", mode_name(r.final_mode),
-							mode_name(r.highest_mode)));
-			line("cumulative efficiency:",
-			     fmt::format("{:.3f} ({} vs the default algorithm)", e, pct(e)));
-			double ceiling = r.sum_best ? double(r.sum_default) / double(r.sum_best) : 1.0;
-			line("ceiling:", fmt::format("{:.3f} (the hindsight-best window of every "
-						     "epoch)", ceiling));
-			line("share of the gain captured:",
-			     fmt::format("{:.3f}{}", r.share_captured(),
-					 r.share_captured() > 1.0 ? " (above 1: adapted inside epochs)"
-								  : ""));
-		};
-		sum += "closed loop, policy agent (closed loop v2, the default):\n";
-		agent_lines(good);
-		line("policies written:", std::to_string(good.policies_written));
-		sum += "closed loop, window agent (v1):\n";
-		agent_lines(win);
-		sum += "closed loop, bad agent (policy saboteur):\n";
-		line("turned bad:", epoch_text(bad.turned_bad_epoch));
-		line("demoted to emergency:", epoch_text(bad.demoted_epoch));
-		line("final mode:", mode_name(bad.final_mode));
-		line("cumulative efficiency:",
-		     fmt::format("{:.3f} (documented bound: >= {:.2f}: {})", be, bound,
-				 be >= bound ? "held" : "VIOLATED"));
-		if (py.ran) {
-			sum += "python agents (mlcore_agent, scikit-learn):\n";
-			sum += fmt::format("  iris, {}\n", py.iris_accuracy);
-			sum += fmt::format("  loop (decision tree), {} (C++ window agent: {:.3f}, "
-					   "policy agent: {:.3f})\n", py.loop_line,
-					   win.cumulative_efficiency(), good.cumulative_efficiency());
-		} else {
-			sum += fmt::format("python agents: {}\n", py.why_not);
-		}
-		sum += fmt::format("closed loop, recorded trace: {}\n", trace_line);
-		if (traced)
-			agent_lines(*traced);
-		sum += fmt::format("plot: {}\n", plot_line);
-		if (keep)
-			sum += fmt::format("traces: {}, {}, {}{}\n", good_csv, window_csv, bad_csv,
-					   traced ? ", " + trace_csv : std::string());
+		fmt::print(
+			"mlcore-emu demo: seed {}, {} epochs per loop agent, work in {}\n",
+			args.seed, args.epochs, site.work.string());
+		served = serve_demo_instance(args, site);
+		agent::IrisReport iris = run_iris_step(args, site);
+		LoopRuns runs;
+		run_loop_steps(args, site, &runs);
+		PythonResults py = run_python_agents(args, site.root.string());
+		run_trace_step(args, site, &runs);
+		bool drawn = true;
+		std::string plot_line =
+			draw_plot_step(args, site, runs, &drawn);
+		if (runs.trace_failed || !drawn)
+			status = 1;
+		sum = summary_text(args, site, iris, runs, py, plot_line);
 	} catch (...) {
-		cleanup();
+		clean_up_demo(site, served);
 		throw;
 	}
 	fmt::print("\n== cleaning up\n");
-	cleanup();
+	clean_up_demo(site, served);
 	fmt::print("{}", sum);
 	return status;
 }
 
-}  // namespace mlc::cli
+} // namespace mlc::cli

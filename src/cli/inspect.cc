@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "cli/options.hpp"
 #include "cli/server_registry.hpp"
 #include "emulator/instance.hpp"
 
@@ -57,9 +56,8 @@ int dmesg(const std::string &name, bool follow, bool raw)
 	}
 }
 
-int reset(const std::string &name, const std::optional<std::string> &clock_arg)
+int reset(const std::string &name, const std::optional<ClockSpec> &clock)
 {
-	std::optional<ClockSpec> clock = parse_clock_option(clock_arg);
 	std::unique_ptr<Instance> inst;
 	try {
 		inst = Instance::open_existing(name);

@@ -55,8 +55,7 @@ int run(const RunArgs &args)
 {
 	if (args.command.empty())
 		fail("run needs a command: mlcore-emu run [--instance NAME] -- CMD [ARGS...]");
-	std::optional<ClockSpec> clock = parse_clock_option(args.clock);
-	check_instance_name(args.instance);
+	const std::optional<ClockSpec> &clock = args.clock;
 	std::string lib = find_preload_library();
 	if (lib.empty())
 		fail(fmt::format("cannot find {} (looked next to this binary and at "

@@ -118,8 +118,7 @@ int serve_devices_only(const ServeArgs &args, CuseDevices &devices)
 
 int serve(const ServeArgs &args)
 {
-	std::optional<ClockSpec> clock = parse_clock_option(args.clock);
-	check_instance_name(args.instance);
+	const std::optional<ClockSpec> &clock = args.clock;
 	if (args.root.empty() && !args.cuse)
 		fail("serve needs --root DIR (or --cuse for real character devices)");
 	// Everything that can be refused is checked before anything changes.
@@ -207,7 +206,6 @@ int serve(const ServeArgs &args)
 int stop(const std::string &root_arg, const std::string &instance)
 {
 	if (root_arg.empty()) {
-		check_instance_name(instance);
 		auto servers = live_servers(instance);
 		if (servers.empty())
 			fail(fmt::format("nothing serves instance '{}' (see `mlcore-emu "
