@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// `mlcore-emu status`, `dmesg` and `reset`: look at and manage
-// instances without mounting anything.
+// `mlcore-emu status` and `dmesg`: look at an instance without mounting
+// anything.
 #include <unistd.h>
 
 #include <chrono>
@@ -55,28 +55,5 @@ int dmesg(const std::string &name, bool follow, bool raw)
 		std::this_thread::sleep_for(std::chrono::milliseconds(100));
 	}
 }
-
-int reset(const std::string &name, const std::optional<ClockSpec> &clock)
-{
-	std::unique_ptr<Instance> inst;
-	try {
-		inst = Instance::open_existing(name);
-	} catch (const ForeignSegmentError &) {
-		throw;		// not ours to remove
-	} catch (const InstanceError &e) {
-		// Another layout, damaged, or never initialised: recreate.
-		if (std::string(e.what()).find("no instance named") != std::string::npos)
-			throw;
-		Instance::remove(name);
-		Instance::open_or_create(name, {clock, std::nullopt});
-		fmt::print("mlcore-emu: recreated instance '{}'\n", name);
-		return 0;
-	}
-	inst->reset(clock);
-	fmt::print("mlcore-emu: reset instance '{}' (devices reloaded)\n", name);
-	return 0;
-}
-
-// list: lifecycle.cc
 
 }  // namespace mlc::cli

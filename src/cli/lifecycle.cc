@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //
 // Instance lifecycle: `mlcore-emu list` (size, age, what is attached),
-// `rm NAME...`, `rm --stale` and `run --rm`.
+// `rm NAME...`, `rm --stale`, `run --rm`, and `reset` (the devices
+// reloaded in place).
 //
 // Attached means a live server in the registry (a FUSE mount or a CUSE
 // daemon) or a live process of this user with the segment mapped (the
@@ -330,6 +331,27 @@ int run_then_remove(const std::string &instance, char *const argv[])
 	sigprocmask(SIG_UNBLOCK, &set, nullptr);
 	raise(sig);
 	return 128 + sig;
+}
+
+int reset(const std::string &name, const std::optional<ClockSpec> &clock)
+{
+	std::unique_ptr<Instance> inst;
+	try {
+		inst = Instance::open_existing(name);
+	} catch (const ForeignSegmentError &) {
+		throw;		// not ours to remove
+	} catch (const InstanceError &e) {
+		// Another layout, damaged, or never initialised: recreate.
+		if (std::string(e.what()).find("no instance named") != std::string::npos)
+			throw;
+		Instance::remove(name);
+		Instance::open_or_create(name, {clock, std::nullopt});
+		fmt::print("mlcore-emu: recreated instance '{}'\n", name);
+		return 0;
+	}
+	inst->reset(clock);
+	fmt::print("mlcore-emu: reset instance '{}' (devices reloaded)\n", name);
+	return 0;
 }
 
 }  // namespace mlc::cli

@@ -1,19 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "cli/options.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-#include <vector>
-
 #include <fmt/format.h>
 
 #include "emulator/instance.hpp"
 
 namespace mlc::cli {
 
-std::optional<ClockSpec> parse_clock_option(const std::optional<std::string> &text)
+std::optional<ClockSpec>
+parse_clock_option(const std::optional<std::string> &text)
 {
 	if (!text)
 		return std::nullopt;
@@ -21,46 +16,9 @@ std::optional<ClockSpec> parse_clock_option(const std::optional<std::string> &te
 	if (!clock)
 		throw InstanceError(fmt::format(
 			"bad --clock '{}': use real or fixed:EPOCH (seconds since 1970, "
-			"e.g. fixed:1767225600)", *text));
+			"e.g. fixed:1767225600)",
+			*text));
 	return clock;
-}
-
-void load_loop_workload(Instance &inst, const std::string &path)
-{
-	std::ifstream f(path, std::ios::binary);
-	if (!f)
-		throw InstanceError(fmt::format("--loop-workload {}: {}", path,
-						strerror(errno)));
-	std::vector<char> bytes((std::istreambuf_iterator<char>(f)),
-				std::istreambuf_iterator<char>());
-	Device &dev = inst.device();
-	auto log = dev.kernel_log();
-	uint64_t from = log.empty() ? 0 : log.back().seq + 1;
-	LocalMemory mem;
-	size_t off = 0;
-	long r = 0;
-	do {
-		r = dev.mlloop_workload_write(reinterpret_cast<mlc_uptr>(bytes.data() + off),
-					      bytes.size() - off, static_cast<int64_t>(off),
-					      mem);
-		if (r > 0)
-			off += static_cast<size_t>(r);
-	} while (r > 0 && off < bytes.size());
-	std::string why = bytes.empty() ? "an empty file"
-					: fmt::format("refused: {}", strerror(r < 0 ? static_cast<int>(-r) : EIO));
-	for (const auto &rec : dev.kernel_log(from)) {
-		std::string text(rec.text, rec.len);
-		if (r >= 0 && rec.level == MLC_KERN_INFO && text.starts_with("ml_loop: workload "))
-			return;	// in force
-		if (rec.level == MLC_KERN_WARNING)
-			why = text;
-	}
-	if (r >= 0 && !bytes.empty())
-		why = "refused: it ends at a 4096-byte boundary before its total_bytes (a "
-		      "truncated trace); nothing changed";
-	while (!why.empty() && why.back() == '\n')
-		why.pop_back();
-	throw InstanceError(fmt::format("--loop-workload {}: {}", path, why));
 }
 
 void check_instance_name(const std::string &name)
@@ -68,7 +26,8 @@ void check_instance_name(const std::string &name)
 	if (!Instance::valid_name(name))
 		throw InstanceError(fmt::format(
 			"invalid instance name '{}': use 1 to 64 of A-Z a-z 0-9 . _ - "
-			"(not starting with '.')", name));
+			"(not starting with '.')",
+			name));
 }
 
-}  // namespace mlc::cli
+} // namespace mlc::cli

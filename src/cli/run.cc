@@ -21,7 +21,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/helper_library.hpp"
-#include "cli/options.hpp"
+#include "cli/loop_workload.hpp"
 #include "emulator/instance.hpp"
 
 namespace fs = std::filesystem;

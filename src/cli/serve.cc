@@ -19,7 +19,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/cuse_serve.hpp"
-#include "cli/options.hpp"
+#include "cli/loop_workload.hpp"
 #include "cli/server_registry.hpp"
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
