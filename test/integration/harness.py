@@ -231,10 +231,18 @@ class Emu:
         return problems
 
 
+OWNER_FILE = ".owner-pid"
+
+
 def make_tmp_base(prefix):
-    """A fresh directory under /tmp, mode 0755 (uid 65534 may traverse it)."""
+    """A fresh directory under /tmp, mode 0755 (uid 65534 may traverse it).
+
+    It names the test process that owns it (OWNER_FILE): when CTest kills
+    that process on a timeout, sweep_leftovers.py stops what it served."""
     base = tempfile.mkdtemp(prefix=f"mlc-it-{prefix}-", dir="/tmp")
     os.chmod(base, 0o755)
+    with open(os.path.join(base, OWNER_FILE), "w") as f:
+        f.write(f"{os.getpid()}\n")
     return base
 
 
