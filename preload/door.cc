@@ -27,6 +27,7 @@ extern "C" {
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
 #include "emulator/path_walk.hpp"
+#include "preload/directory_and_path_files.hpp"
 #include "preload/real.hpp"
 #include "preload/registry.hpp"
 #include "preload/safe_memory.hpp"
@@ -91,7 +92,9 @@ struct mlcpl_handle {
 	uint64_t ino = 0;
 	const mlc::Node *node = nullptr;
 	mlc::preload::SlotRecord *rec = nullptr;
-	bool path_only = false;		// O_PATH or a directory
+	// O_PATH or a directory: file is its DirectoryFile or PathFile, made
+	// with the handle, and answers every call at once (no lock, no state).
+	bool path_only = false;
 	std::unique_ptr<mlc::OpenFile> file;	// null until this process needs it
 	bool ready = false;			// file made (atomic accesses)
 	bool has_state = false;
@@ -338,7 +341,9 @@ void set_fd(int fd, Handle *h)
 		drop_ref(prev);
 }
 
-Handle *new_handle(InstanceCtx *c, uint32_t slot)
+// fileless: the DirectoryFile or PathFile open() made, if it did.
+Handle *new_handle(InstanceCtx *c, uint32_t slot,
+		   std::unique_ptr<OpenFile> fileless = nullptr)
 {
 	SlotRecord &r = c->reg->slot(slot);
 	auto ino = table().resolve(r.node_path);
@@ -353,6 +358,10 @@ Handle *new_handle(InstanceCtx *c, uint32_t slot)
 	h->node = node;
 	h->rec = &r;
 	h->path_only = r.kind == kKindPath;
+	if (h->path_only) {
+		h->file = fileless ? std::move(fileless) : open_fileless(*node, r.open_flags);
+		h->ready = true;
+	}
 	c->handles[slot] = h;
 	return h;
 }
@@ -636,7 +645,9 @@ int open_at(const mlcpl_lookup &l, int flags)
 	if (!(flags & O_PATH))
 		if (int err = mlc_vfs_open_existing_check(flags, node->mode()))
 			return err;
-	bool path_only = (flags & O_PATH) || node->type() == NodeType::Directory;
+	// A directory or O_PATH: an object of its own, no driver open.
+	std::unique_ptr<OpenFile> file = open_fileless(*node, flags);
+	bool path_only = file != nullptr;
 
 	// Its canonical path, as readlink(/proc/self/fd/N) shows it (d_path).
 	std::string abs = "/" + node->path();
@@ -668,7 +679,6 @@ int open_at(const mlcpl_lookup &l, int flags)
 	snprintf(r.node_path, sizeof(r.node_path), "%s", node->path().c_str());
 	snprintf(r.real_path, sizeof(r.real_path), "%s", abs.c_str());
 
-	std::unique_ptr<OpenFile> file;
 	if (!path_only) {
 		int err = 0;
 		file = node->open(*c->inst, flags, Cred{r.uid, r.gid}, &err);
@@ -678,7 +688,8 @@ int open_at(const mlcpl_lookup &l, int flags)
 			return err ? err : -ENXIO;
 		}
 	}
-	Handle *h = new_handle(c, static_cast<uint32_t>(slot));
+	Handle *h = new_handle(c, static_cast<uint32_t>(slot),
+			       path_only ? std::move(file) : nullptr);
 	if (file) {
 		size_t n = file->state_size();
 		h->has_state = n > 0 && n <= kStateMax;
@@ -741,13 +752,19 @@ void forget_range(unsigned lo, unsigned hi)
 
 namespace {
 
-// What a descriptor that is not a driver file answers (O_PATH: EBADF for
-// everything; a directory: EISDIR for read and write).
-long path_only_rw(Handle *h)
+// A directory's or O_PATH descriptor's read and write: its object's answer.
+long path_only_read(Handle *h, void *buf, size_t count)
 {
-	if (h->rec->open_flags & O_PATH)
-		return -EBADF;
-	return -EISDIR;
+	SafeMemory mem;
+	int64_t pos = 0;
+	return h->file->read(reinterpret_cast<mlc_uptr>(buf), count, &pos, mem);
+}
+
+long path_only_write(Handle *h, const void *buf, size_t count)
+{
+	SafeMemory mem;
+	int64_t pos = 0;
+	return h->file->write(reinterpret_cast<mlc_uptr>(buf), count, &pos, mem);
 }
 
 long do_read(Handle *h, mlc_uptr buf, size_t count, int64_t *pos)
@@ -767,7 +784,7 @@ long do_write(Handle *h, mlc_uptr buf, size_t count, int64_t *pos)
 long read_fd(Handle *h, void *buf, size_t count)
 {
 	if (h->path_only)
-		return path_only_rw(h);
+		return path_only_read(h, buf, count);
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
@@ -782,7 +799,7 @@ long read_fd(Handle *h, void *buf, size_t count)
 long write_fd(Handle *h, const void *buf, size_t count)
 {
 	if (h->path_only)
-		return path_only_rw(h);
+		return path_only_write(h, buf, count);
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
@@ -799,7 +816,7 @@ long pread_fd(Handle *h, void *buf, size_t count, int64_t pos)
 	if (long err = mlc_vfs_positional_check(pos))
 		return err;
 	if (h->path_only)
-		return path_only_rw(h);
+		return path_only_read(h, buf, count);
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
@@ -814,7 +831,7 @@ long pwrite_fd(Handle *h, const void *buf, size_t count, int64_t pos)
 	if (long err = mlc_vfs_positional_check(pos))
 		return err;
 	if (h->path_only)
-		return path_only_rw(h);
+		return path_only_write(h, buf, count);
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
@@ -838,8 +855,8 @@ long rw_vector(Handle *h, const struct iovec *uiov, int iovcnt, bool positional,
 			return err;
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
-	if (h->path_only)
-		return path_only_rw(h);
+	if (h->path_only)	// the first segment's answer, memory untouched
+		return kWrite ? path_only_write(h, nullptr, 0) : path_only_read(h, nullptr, 0);
 	std::vector<struct iovec> iov(static_cast<size_t>(iovcnt));
 	if (iovcnt && guarded_copy(iov.data(), uiov, iov.size() * sizeof(struct iovec)))
 		return -EFAULT;
@@ -890,10 +907,8 @@ int64_t lseek_fd(Handle *h, int64_t off, int whence)
 	if (long err = mlc_vfs_lseek_whence_check(whence))
 		return err;
 	if (h->path_only) {
-		if (h->rec->open_flags & O_PATH)
-			return -EBADF;
-		// A directory: its "position" is the readdir cursor.
-		return off == 0 && whence == SEEK_SET ? 0 : -EINVAL;
+		int64_t pos = 0;
+		return h->file->lseek(&pos, off, whence);
 	}
 	InDoor in;
 	if (int err = ensure_file(h))
@@ -942,17 +957,18 @@ long ioctl_fd(int fd, Handle *h, unsigned long cmd_arg, unsigned long arg)
 {
 	// The kernel's cmd is an unsigned int: the upper bits are dropped.
 	auto cmd = static_cast<unsigned int>(cmd_arg);
-	if (h->path_only && (h->rec->open_flags & O_PATH))
-		return -EBADF;
+	SafeMemory mem;
+	// O_PATH: no file for the VFS either, its object answers everything.
+	if (!mlc_vfs_fd_has_file(h->rec->open_flags))
+		return h->file->ioctl(cmd, arg, mem);
 	bool regular = h->node->type() != NodeType::CharDevice;
 	if (mlc_vfs_ioctl_is_vfs(cmd, regular))
 		return vfs_ioctl(fd, h, cmd, arg, regular);
-	if (h->path_only)
-		return -ENOTTY;		// a directory: no ioctl handler
+	if (h->path_only)	// a directory
+		return h->file->ioctl(cmd, arg, mem);
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
-	SafeMemory mem;
 	if (!h->has_state)	// the common case: no lock but the device's
 		return h->file->ioctl(cmd, arg, mem);
 	OpScope op(h);
@@ -964,7 +980,7 @@ long ioctl_fd(int fd, Handle *h, unsigned long cmd_arg, unsigned long arg)
 long mmap_fd(Handle *h, bool shared, bool prot_write, size_t len)
 {
 	if (h->path_only)
-		return (h->rec->open_flags & O_PATH) ? -EBADF : -ENODEV;
+		return h->file->mmap();
 	if (long err = mlc_vfs_mmap_check(mlc_fmode_from_flags(h->rec->open_flags),
 					  shared, prot_write, len))
 		return err;
@@ -987,12 +1003,27 @@ long getfl_fd(int fd, Handle *h)
 unsigned int poll_fd(Handle *h)
 {
 	if (h->path_only)
-		return (h->rec->open_flags & O_PATH) ? POLLNVAL
-						     : mlc_vfs_default_poll_mask();
+		return h->file->poll();
 	InDoor in;
 	if (ensure_file(h))
 		return POLLERR;
 	return h->file->poll();
+}
+
+long copy_file_range_fd(Handle *in, Handle *out)
+{
+	return mlc_vfs_copy_file_range_served(in ? in->node->mode() : 0,
+					      out ? out->node->mode() : 0);
+}
+
+long lock_fd(Handle *h, int cmd, unsigned long arg)
+{
+	(void)h;
+	static_assert(sizeof(struct mlc_flock) == sizeof(struct flock));
+	SafeMemory mem;
+	mlc_host host;
+	host.user = &mem;
+	return mlc_vfs_lock(&host, cmd, arg);
 }
 
 const char *path_of(Handle *h)
@@ -1091,10 +1122,6 @@ void stat_to_statx(const struct stat &st, struct statx *stx)
 int access_node(uint64_t ino, int mode, bool effective)
 {
 	const Node *n = table().node(ino);
-	if (mode & ~(R_OK | W_OK | X_OK))
-		return -EINVAL;
-	if (mode == F_OK)
-		return 0;
 	uid_t uid = effective ? geteuid() : getuid();
 	gid_t gid = effective ? getegid() : getgid();
 	bool in_root_group = gid == 0;
@@ -1104,11 +1131,10 @@ int access_node(uint64_t ino, int mode, bool effective)
 		for (int i = 0; i < n_groups; i++)
 			in_root_group |= groups[i] == 0;
 	}
-	int want = (mode & R_OK ? MLC_R_OK : 0) | (mode & W_OK ? MLC_W_OK : 0) |
-		   (mode & X_OK ? MLC_X_OK : 0);
+	static_assert(R_OK == MLC_R_OK && W_OK == MLC_W_OK && X_OK == MLC_X_OK);
 	// The same stand-in-for-root rule as every open (Cred).
-	return mlc_vfs_access(n->mode(), want, Cred{uid, gid}.may_override_perm(),
-			      in_root_group);
+	return mlc_vfs_faccessat(n->mode(), mode, Cred{uid, gid}.may_override_perm(),
+				 in_root_group);
 }
 
 // --- directories the host lacks --------------------------------------------
@@ -1635,9 +1661,48 @@ long mlcpl_mmap(struct mlcpl_handle *h, bool shared, bool prot_write, size_t len
 long mlcpl_getfl(int fd, struct mlcpl_handle *h) { return getfl_fd(fd, h); }
 unsigned int mlcpl_poll(struct mlcpl_handle *h) { return poll_fd(h); }
 
-bool mlcpl_is_regular(struct mlcpl_handle *h)
+long mlcpl_copy_file_range(struct mlcpl_handle *in, struct mlcpl_handle *out)
 {
-	return h->node->type() == mlc::NodeType::Regular;
+	return copy_file_range_fd(in, out);
+}
+
+long mlcpl_splice(struct mlcpl_handle *in, struct mlcpl_handle *out)
+{
+	(void)in;
+	(void)out;
+	return mlc_vfs_splice_no_handler();
+}
+
+bool mlcpl_is_lock_cmd(int cmd) { return mlc_vfs_is_lock_cmd(cmd); }
+
+long mlcpl_lock(struct mlcpl_handle *h, int cmd, unsigned long arg)
+{
+	return lock_fd(h, cmd, arg);
+}
+
+long mlcpl_flock(struct mlcpl_handle *h, int op)
+{
+	(void)h;
+	(void)op;
+	return mlc_vfs_flock();
+}
+
+long mlcpl_readlink_node(uint64_t ino)
+{
+	(void)ino;
+	return mlc_vfs_readlink_not_symlink();
+}
+
+long mlcpl_xattr(int op)
+{
+	switch (op) {
+	case MLCPL_XATTR_GET:
+		return mlc_vfs_getxattr_none();
+	case MLCPL_XATTR_LIST:
+		return mlc_vfs_listxattr_none();
+	default:
+		return mlc_vfs_setxattr_none();
+	}
 }
 
 bool mlcpl_is_dir(struct mlcpl_handle *h)

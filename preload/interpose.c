@@ -667,18 +667,14 @@ EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count)
 	return sendfile(out_fd, in_fd, offset, count);
 }
 
-/* copy_file_range between a served file and anything: the kernel refuses
- * it across filesystems (EXDEV) and for a non-regular file (EINVAL);
- * callers then fall back to read and write. */
+/* copy_file_range and splice with a served file: the VFS model's answer
+ * (EXDEV, EINVAL); callers then fall back to read and write. */
 EXPORT ssize_t copy_file_range(int in_fd, off64_t *in_off, int out_fd,
 			       off64_t *out_off, size_t len, unsigned int flags)
 {
 	struct mlcpl_handle *in = mlcpl_served(in_fd), *out = mlcpl_served(out_fd);
-	if (in || out) {
-		if ((in && !mlcpl_is_regular(in)) || (out && !mlcpl_is_regular(out)))
-			return ret(-EINVAL);
-		return ret(-EXDEV);
-	}
+	if (in || out)
+		return ret(mlcpl_copy_file_range(in, out));
 	if (!rl()->copy_file_range) {
 		errno = ENOSYS;
 		return -1;
@@ -689,8 +685,9 @@ EXPORT ssize_t copy_file_range(int in_fd, off64_t *in_off, int out_fd,
 EXPORT ssize_t splice(int in_fd, off64_t *in_off, int out_fd, off64_t *out_off,
 		      size_t len, unsigned int flags)
 {
-	if (mlcpl_served(in_fd) || mlcpl_served(out_fd))
-		return ret(-EINVAL);
+	struct mlcpl_handle *in = mlcpl_served(in_fd), *out = mlcpl_served(out_fd);
+	if (in || out)
+		return ret(mlcpl_splice(in, out));
 	return rl()->splice(in_fd, in_off, out_fd, out_off, len, flags);
 }
 
@@ -706,21 +703,6 @@ EXPORT int ioctl(int fd, unsigned long cmd, ...)
 	if (h)
 		return (int)ret(mlcpl_ioctl(fd, h, cmd, arg));
 	return rl()->ioctl(fd, cmd, arg);
-}
-
-static int is_lock_cmd(int cmd)
-{
-	switch (cmd) {
-	case F_GETLK:
-	case F_SETLK:
-	case F_SETLKW:
-	case F_OFD_GETLK:
-	case F_OFD_SETLK:
-	case F_OFD_SETLKW:
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 static int do_fcntl(int fd, int cmd, unsigned long arg)
@@ -743,19 +725,10 @@ static int do_fcntl(int fd, int cmd, unsigned long arg)
 	default:
 		break;
 	}
-	if (is_lock_cmd(cmd)) {
-		/* Record locks on a served file: accepted, never contended
-		 * (the placeholder's own lock bytes must not be touched). */
-		struct flock fl;
-		if (mlcpl_copy(&fl, (void *)arg, sizeof(fl)))
-			return (int)ret(-EFAULT);
-		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-			fl.l_type = F_UNLCK;
-			if (mlcpl_copy((void *)arg, &fl, sizeof(fl)))
-				return (int)ret(-EFAULT);
-		}
-		return 0;
-	}
+	/* Record locks: the door's (the placeholder's own lock bytes must
+	 * not be touched). */
+	if (mlcpl_is_lock_cmd(cmd))
+		return (int)ret(mlcpl_lock(h, cmd, arg));
 	return rl()->fcntl(fd, cmd, arg);
 }
 
@@ -779,8 +752,9 @@ EXPORT int fcntl64(int fd, int cmd, ...)
 
 EXPORT int flock(int fd, int op)
 {
-	if (mlcpl_served(fd))
-		return 0;	/* accepted, never contended (see do_fcntl) */
+	struct mlcpl_handle *h = mlcpl_served(fd);
+	if (h)
+		return (int)ret(mlcpl_flock(h, op));
 	return rl()->flock(fd, op);
 }
 
@@ -1291,7 +1265,7 @@ static int readlink_served(int dirfd, const char **pathp, char *buf, size_t size
 		*pathp = l.path;
 		return 0;
 	}
-	*r = ret(l.kind == MLCPL_ERROR ? -l.err : -EINVAL);
+	*r = ret(l.kind == MLCPL_ERROR ? -l.err : mlcpl_readlink_node(l.ino));
 	return 1;
 }
 
@@ -1320,8 +1294,8 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 
 /* --- extended attributes: a served node has none (the table keeps none) -- */
 
-/* -errno for a served path (none: ENODATA to get, an empty list, ENOTSUP
- * to set or remove); 1 when the path is not served. */
+/* The door's answer for a served path (the VFS model's: ENODATA to get,
+ * an empty list, EOPNOTSUPP to set or remove); 1 when it is not served. */
 static long xattr_path(const char **pathp, int op, int how)
 {
 	const char *path = *pathp;
@@ -1334,19 +1308,19 @@ static long xattr_path(const char **pathp, int op, int how)
 	}
 	if (l.kind == MLCPL_ERROR)
 		return -l.err;
-	return op == 0 ? -ENODATA : op == 1 ? 0 : -ENOTSUP;
+	return mlcpl_xattr(op);
 }
 
 static long xattr_fd(int fd, int op)
 {
 	if (!mlcpl_served(fd))
 		return 1;
-	return op == 0 ? -ENODATA : op == 1 ? 0 : -ENOTSUP;
+	return mlcpl_xattr(op);
 }
 
-#define XATTR_GET 0
-#define XATTR_LIST 1
-#define XATTR_SET 2
+#define XATTR_GET MLCPL_XATTR_GET
+#define XATTR_LIST MLCPL_XATTR_LIST
+#define XATTR_SET MLCPL_XATTR_SET
 
 EXPORT ssize_t getxattr(const char *path, const char *name, void *v, size_t n)
 {
@@ -1433,11 +1407,8 @@ EXPORT DIR *opendir(const char *path)
 			return NULL;
 		}
 		path = l.path;
-		if (l.kind == MLCPL_FILE) {
-			errno = ENOTDIR;
-			return NULL;
-		}
-		if (l.kind == MLCPL_DIR) {
+		/* A served file: the open's O_DIRECTORY check (ENOTDIR). */
+		if (l.kind == MLCPL_FILE || l.kind == MLCPL_DIR) {
 			int fd = (int)ret(mlcpl_open(AT_FDCWD, path, &l,
 						     O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 			if (fd < 0)
