@@ -21,100 +21,64 @@ namespace mlc::preload {
 
 namespace {
 
-// A directory's or O_PATH descriptor's read and write: its object's answer.
-long path_only_read(Handle *h, void *buf, size_t count)
+// A directory's or O_PATH descriptor's read or write: its object's answer.
+template <bool kWrite>
+long fileless_rw(Handle *h, mlc_uptr buf, size_t count)
 {
 	SafeMemory mem;
 	int64_t pos = 0;
-	return h->file->read(reinterpret_cast<mlc_uptr>(buf), count, &pos, mem);
+	return kWrite ? h->file->write(buf, count, &pos, mem)
+		      : h->file->read(buf, count, &pos, mem);
 }
 
-long path_only_write(Handle *h, const void *buf, size_t count)
+// The driver's read or write of segs at the description's position (or,
+// positional, at pos), as the VFS calls a file with ->read/->write but no
+// ->read_iter: once per segment until one comes back short
+// (do_loop_readv_writev()); the first error when nothing moved.
+template <bool kWrite>
+long transfer(Handle *h, const struct iovec *segs, size_t n, bool positional,
+	      int64_t pos)
 {
-	SafeMemory mem;
-	int64_t pos = 0;
-	return h->file->write(reinterpret_cast<mlc_uptr>(buf), count, &pos, mem);
-}
-
-long do_read(Handle *h, mlc_uptr buf, size_t count, int64_t *pos)
-{
-	SafeMemory mem;
-	return h->file->read(buf, count, pos, mem);
-}
-
-long do_write(Handle *h, mlc_uptr buf, size_t count, int64_t *pos)
-{
-	SafeMemory mem;
-	return h->file->write(buf, count, pos, mem);
-}
-
-}  // namespace
-
-long read_fd(Handle *h, void *buf, size_t count)
-{
-	if (h->path_only)
-		return path_only_read(h, buf, count);
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
 	OpScope op(h);
-	int64_t pos = op.rec().pos;
-	long r = do_read(h, reinterpret_cast<mlc_uptr>(buf), count, &pos);
-	op.rec().pos = pos;
+	int64_t p = positional ? pos : op.rec().pos;
+	long total = 0;
+	for (size_t i = 0; i < n; i++) {
+		auto buf = reinterpret_cast<mlc_uptr>(segs[i].iov_base);
+		SafeMemory mem;
+		long r = kWrite ? h->file->write(buf, segs[i].iov_len, &p, mem)
+				: h->file->read(buf, segs[i].iov_len, &p, mem);
+		if (r < 0) {
+			if (!total)
+				total = r;
+			break;
+		}
+		total += r;
+		if (static_cast<size_t>(r) != segs[i].iov_len)
+			break;
+	}
+	if (!positional)
+		op.rec().pos = p;
 	op.save();
-	return r;
+	return total;
 }
 
-long write_fd(Handle *h, const void *buf, size_t count)
+// read(2), write(2), pread64(2), pwrite64(2): one segment.
+template <bool kWrite>
+long rw_one(Handle *h, mlc_uptr buf, size_t count, bool positional, int64_t pos)
 {
+	if (positional)
+		if (long err = mlc_vfs_positional_check(pos))
+			return err;
 	if (h->path_only)
-		return path_only_write(h, buf, count);
-	InDoor in;
-	if (int err = ensure_file(h))
-		return err;
-	OpScope op(h);
-	int64_t pos = op.rec().pos;
-	long r = do_write(h, reinterpret_cast<mlc_uptr>(buf), count, &pos);
-	op.rec().pos = pos;
-	op.save();
-	return r;
+		return fileless_rw<kWrite>(h, buf, count);
+	struct iovec seg = {reinterpret_cast<void *>(buf), count};
+	return transfer<kWrite>(h, &seg, 1, positional, pos);
 }
 
-long pread_fd(Handle *h, void *buf, size_t count, int64_t pos)
-{
-	if (long err = mlc_vfs_positional_check(pos))
-		return err;
-	if (h->path_only)
-		return path_only_read(h, buf, count);
-	InDoor in;
-	if (int err = ensure_file(h))
-		return err;
-	OpScope op(h);
-	long r = do_read(h, reinterpret_cast<mlc_uptr>(buf), count, &pos);
-	op.save();
-	return r;
-}
-
-long pwrite_fd(Handle *h, const void *buf, size_t count, int64_t pos)
-{
-	if (long err = mlc_vfs_positional_check(pos))
-		return err;
-	if (h->path_only)
-		return path_only_write(h, buf, count);
-	InDoor in;
-	if (int err = ensure_file(h))
-		return err;
-	OpScope op(h);
-	long r = do_write(h, reinterpret_cast<mlc_uptr>(buf), count, &pos);
-	op.save();
-	return r;
-}
-
-namespace {
-
-// readv/writev on a file with ->read/->write but no ->read_iter: the VFS
-// calls the handler once per segment until one comes back short
-// (do_loop_readv_writev()).  The iovec array is the caller's memory.
+// readv(2) and its kin: the iovec array is the caller's memory.
 template <bool kWrite>
 long rw_vector(Handle *h, const struct iovec *uiov, int iovcnt, bool positional,
 	       int64_t pos)
@@ -125,39 +89,41 @@ long rw_vector(Handle *h, const struct iovec *uiov, int iovcnt, bool positional,
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
 	if (h->path_only)	// the first segment's answer, memory untouched
-		return kWrite ? path_only_write(h, nullptr, 0) : path_only_read(h, nullptr, 0);
+		return fileless_rw<kWrite>(h, 0, 0);
 	std::vector<struct iovec> iov(static_cast<size_t>(iovcnt));
 	if (iovcnt && guarded_copy(iov.data(), uiov, iov.size() * sizeof(struct iovec)))
 		return -EFAULT;
-	InDoor in;
-	if (int err = ensure_file(h))
-		return err;
-	OpScope op(h);
-	int64_t p = positional ? pos : op.rec().pos;
-	long total = 0;
 	if (iov.empty())
 		iov.push_back({nullptr, 0});	// the handler still checks the mode
-	for (const auto &v : iov) {
-		long r = kWrite ? do_write(h, reinterpret_cast<mlc_uptr>(v.iov_base),
-					   v.iov_len, &p)
-				: do_read(h, reinterpret_cast<mlc_uptr>(v.iov_base),
-					  v.iov_len, &p);
-		if (r < 0) {
-			if (!total)
-				total = r;
-			break;
-		}
-		total += r;
-		if (static_cast<size_t>(r) != v.iov_len)
-			break;
-	}
-	if (!positional)
-		op.rec().pos = p;
-	op.save();
-	return total;
+	return transfer<kWrite>(h, iov.data(), iov.size(), positional, pos);
+}
+
+mlc_uptr uptr(const void *p)
+{
+	return reinterpret_cast<mlc_uptr>(p);
 }
 
 }  // namespace
+
+long read_fd(Handle *h, void *buf, size_t count)
+{
+	return rw_one<false>(h, uptr(buf), count, false, 0);
+}
+
+long write_fd(Handle *h, const void *buf, size_t count)
+{
+	return rw_one<true>(h, uptr(buf), count, false, 0);
+}
+
+long pread_fd(Handle *h, void *buf, size_t count, int64_t pos)
+{
+	return rw_one<false>(h, uptr(buf), count, true, pos);
+}
+
+long pwrite_fd(Handle *h, const void *buf, size_t count, int64_t pos)
+{
+	return rw_one<true>(h, uptr(buf), count, true, pos);
+}
 
 long readv_fd(Handle *h, const struct iovec *iov, int iovcnt, bool positional,
 	      int64_t pos)

@@ -38,6 +38,39 @@ extern void __chk_fail(void) __attribute__((noreturn));
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* name is another symbol of target, the same function (the *64 names on
+ * x86_64, the _FORTIFY_SOURCE forms that check nothing here). */
+#define ALIAS(name, target) \
+	extern __typeof(target) name __attribute__((alias(#target), visibility("default")))
+
+/* The C library's own name, or ENOSYS where this glibc lacks it. */
+#define REAL_OR_ENOSYS(name, ...) \
+	(rl()->name ? rl()->name(__VA_ARGS__) : (errno = ENOSYS, -1))
+
+/* A call on descriptor fd: the door's (door_call, which sees the handle
+ * as h) when fd is served, else the C library's (real_call). */
+#define SERVED_OR_REAL(fd, door_call, real_call)			\
+	do {								\
+		struct mlcpl_handle *h = mlcpl_served(fd);		\
+		if (h)							\
+			return ret(door_call);				\
+		return real_call;					\
+	} while (0)
+
+/* The one variadic argument after last (a mode, an ioctl or fcntl
+ * argument), read only when present says it was passed. */
+#define VA_ONE(last, type, present)					\
+	({								\
+		type v_ = 0;						\
+		if (present) {						\
+			va_list ap;					\
+			va_start(ap, last);				\
+			v_ = va_arg(ap, type);				\
+			va_end(ap);					\
+		}							\
+		v_;							\
+	})
+
 /* GCC cannot see that poll_served() fills the arrays it is given. */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
@@ -104,59 +137,16 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 
 EXPORT int open(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
-	if (needs_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	return do_openat(AT_FDCWD, path, flags, mode);
-}
-
-EXPORT int open64(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	if (needs_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	return do_openat(AT_FDCWD, path, flags, mode);
+	return do_openat(AT_FDCWD, path, flags, VA_ONE(flags, mode_t, needs_mode(flags)));
 }
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
-	mode_t mode = 0;
-	if (needs_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	return do_openat(dirfd, path, flags, mode);
-}
-
-EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	if (needs_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	return do_openat(dirfd, path, flags, mode);
+	return do_openat(dirfd, path, flags, VA_ONE(flags, mode_t, needs_mode(flags)));
 }
 
 /* _FORTIFY_SOURCE's forms of open without a mode argument. */
 EXPORT int __open_2(const char *path, int flags)
-{
-	return do_openat(AT_FDCWD, path, flags, 0);
-}
-
-EXPORT int __open64_2(const char *path, int flags)
 {
 	return do_openat(AT_FDCWD, path, flags, 0);
 }
@@ -166,20 +156,16 @@ EXPORT int __openat_2(int dirfd, const char *path, int flags)
 	return do_openat(dirfd, path, flags, 0);
 }
 
-EXPORT int __openat64_2(int dirfd, const char *path, int flags)
-{
-	return do_openat(dirfd, path, flags, 0);
-}
-
 EXPORT int creat(const char *path, mode_t mode)
 {
 	return do_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
-EXPORT int creat64(const char *path, mode_t mode)
-{
-	return do_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
-}
+ALIAS(open64, open);
+ALIAS(openat64, openat);
+ALIAS(__open64_2, __open_2);
+ALIAS(__openat64_2, __openat_2);
+ALIAS(creat64, creat);
 
 /* --- stdio: a served FILE is a cookie stream over the served descriptor -- */
 
@@ -295,10 +281,7 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 	return do_fopen(path, mode);
 }
 
-EXPORT FILE *fopen64(const char *path, const char *mode)
-{
-	return do_fopen(path, mode);
-}
+ALIAS(fopen64, fopen);
 
 EXPORT FILE *fdopen(int fd, const char *mode)
 {
@@ -454,38 +437,76 @@ EXPORT void closefrom(int lo)
 
 EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_read(h, buf, count));
-	return rl()->read(fd, buf, count);
+	SERVED_OR_REAL(fd, mlcpl_read(h, buf, count), rl()->read(fd, buf, count));
 }
 
+EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+	SERVED_OR_REAL(fd, mlcpl_write(h, buf, count), rl()->write(fd, buf, count));
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
+{
+	SERVED_OR_REAL(fd, mlcpl_pread(h, buf, count, pos),
+		       rl()->pread(fd, buf, count, pos));
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
+{
+	SERVED_OR_REAL(fd, mlcpl_pwrite(h, buf, count, pos),
+		       rl()->pwrite(fd, buf, count, pos));
+}
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	SERVED_OR_REAL(fd, mlcpl_readv(h, iov, iovcnt, false, 0),
+		       rl()->readv(fd, iov, iovcnt));
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	SERVED_OR_REAL(fd, mlcpl_writev(h, iov, iovcnt, false, 0),
+		       rl()->writev(fd, iov, iovcnt));
+}
+
+EXPORT ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t pos)
+{
+	SERVED_OR_REAL(fd, mlcpl_readv(h, iov, iovcnt, true, pos),
+		       rl()->preadv(fd, iov, iovcnt, pos));
+}
+
+EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t pos)
+{
+	SERVED_OR_REAL(fd, mlcpl_writev(h, iov, iovcnt, true, pos),
+		       rl()->pwritev(fd, iov, iovcnt, pos));
+}
+
+/* preadv2/pwritev2: offset -1 means the file position. */
+EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
+		       int flags)
+{
+	SERVED_OR_REAL(fd, mlcpl_readv(h, iov, iovcnt, pos != -1, pos),
+		       REAL_OR_ENOSYS(preadv2, fd, iov, iovcnt, pos, flags));
+}
+
+EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
+			int flags)
+{
+	SERVED_OR_REAL(fd, mlcpl_writev(h, iov, iovcnt, pos != -1, pos),
+		       REAL_OR_ENOSYS(pwritev2, fd, iov, iovcnt, pos, flags));
+}
+
+EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	SERVED_OR_REAL(fd, mlcpl_lseek(h, off, whence), rl()->lseek(fd, off, whence));
+}
+
+/* _FORTIFY_SOURCE's checked forms. */
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 {
 	if (count > buflen)
 		__chk_fail();
 	return read(fd, buf, count);
-}
-
-EXPORT ssize_t write(int fd, const void *buf, size_t count)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_write(h, buf, count));
-	return rl()->write(fd, buf, count);
-}
-
-EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_pread(h, buf, count, pos));
-	return rl()->pread(fd, buf, count, pos);
-}
-
-EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
-{
-	return pread(fd, buf, count, pos);
 }
 
 EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos, size_t buflen)
@@ -495,120 +516,14 @@ EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos, size_t bu
 	return pread(fd, buf, count, pos);
 }
 
-EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t count, off64_t pos,
-			     size_t buflen)
-{
-	if (count > buflen)
-		__chk_fail();
-	return pread(fd, buf, count, pos);
-}
-
-EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_pwrite(h, buf, count, pos));
-	return rl()->pwrite(fd, buf, count, pos);
-}
-
-EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
-{
-	return pwrite(fd, buf, count, pos);
-}
-
-EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_readv(h, iov, iovcnt, false, 0));
-	return rl()->readv(fd, iov, iovcnt);
-}
-
-EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_writev(h, iov, iovcnt, false, 0));
-	return rl()->writev(fd, iov, iovcnt);
-}
-
-EXPORT ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t pos)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_readv(h, iov, iovcnt, true, pos));
-	return rl()->preadv(fd, iov, iovcnt, pos);
-}
-
-EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int iovcnt, off64_t pos)
-{
-	return preadv(fd, iov, iovcnt, pos);
-}
-
-EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t pos)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_writev(h, iov, iovcnt, true, pos));
-	return rl()->pwritev(fd, iov, iovcnt, pos);
-}
-
-EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off64_t pos)
-{
-	return pwritev(fd, iov, iovcnt, pos);
-}
-
-/* preadv2/pwritev2: offset -1 means the file position. */
-EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
-		       int flags)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_readv(h, iov, iovcnt, pos != -1, pos));
-	if (!rl()->preadv2) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return rl()->preadv2(fd, iov, iovcnt, pos, flags);
-}
-
-EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int iovcnt, off64_t pos,
-			  int flags)
-{
-	return preadv2(fd, iov, iovcnt, pos, flags);
-}
-
-EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
-			int flags)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_writev(h, iov, iovcnt, pos != -1, pos));
-	if (!rl()->pwritev2) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return rl()->pwritev2(fd, iov, iovcnt, pos, flags);
-}
-
-EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int iovcnt, off64_t pos,
-			   int flags)
-{
-	return pwritev2(fd, iov, iovcnt, pos, flags);
-}
-
-EXPORT off_t lseek(int fd, off_t off, int whence)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return (off_t)ret(mlcpl_lseek(h, off, whence));
-	return rl()->lseek(fd, off, whence);
-}
-
-EXPORT off64_t lseek64(int fd, off64_t off, int whence)
-{
-	return lseek(fd, off, whence);
-}
+ALIAS(pread64, pread);
+ALIAS(pwrite64, pwrite);
+ALIAS(preadv64, preadv);
+ALIAS(pwritev64, pwritev);
+ALIAS(preadv64v2, preadv2);
+ALIAS(pwritev64v2, pwritev2);
+ALIAS(lseek64, lseek);
+ALIAS(__pread64_chk, __pread_chk);
 
 /* sendfile from or to a served file: the door's read and write, in
  * chunks, as the kernel's splice would call them. */
@@ -662,10 +577,7 @@ EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 	return rl()->sendfile(out_fd, in_fd, offset, count);
 }
 
-EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count)
-{
-	return sendfile(out_fd, in_fd, offset, count);
-}
+ALIAS(sendfile64, sendfile);
 
 /* copy_file_range and splice with a served file: the VFS model's answer
  * (EXDEV, EINVAL); callers then fall back to read and write. */
@@ -675,11 +587,7 @@ EXPORT ssize_t copy_file_range(int in_fd, off64_t *in_off, int out_fd,
 	struct mlcpl_handle *in = mlcpl_served(in_fd), *out = mlcpl_served(out_fd);
 	if (in || out)
 		return ret(mlcpl_copy_file_range(in, out));
-	if (!rl()->copy_file_range) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return rl()->copy_file_range(in_fd, in_off, out_fd, out_off, len, flags);
+	return REAL_OR_ENOSYS(copy_file_range, in_fd, in_off, out_fd, out_off, len, flags);
 }
 
 EXPORT ssize_t splice(int in_fd, off64_t *in_off, int out_fd, off64_t *out_off,
@@ -695,14 +603,8 @@ EXPORT ssize_t splice(int in_fd, off64_t *in_off, int out_fd, off64_t *out_off,
 
 EXPORT int ioctl(int fd, unsigned long cmd, ...)
 {
-	va_list ap;
-	va_start(ap, cmd);
-	unsigned long arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return (int)ret(mlcpl_ioctl(fd, h, cmd, arg));
-	return rl()->ioctl(fd, cmd, arg);
+	unsigned long arg = VA_ONE(cmd, unsigned long, 1);
+	SERVED_OR_REAL(fd, mlcpl_ioctl(fd, h, cmd, arg), rl()->ioctl(fd, cmd, arg));
 }
 
 static int do_fcntl(int fd, int cmd, unsigned long arg)
@@ -734,28 +636,14 @@ static int do_fcntl(int fd, int cmd, unsigned long arg)
 
 EXPORT int fcntl(int fd, int cmd, ...)
 {
-	va_list ap;
-	va_start(ap, cmd);
-	unsigned long arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	return do_fcntl(fd, cmd, arg);
+	return do_fcntl(fd, cmd, VA_ONE(cmd, unsigned long, 1));
 }
 
-EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	unsigned long arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	return do_fcntl(fd, cmd, arg);
-}
+ALIAS(fcntl64, fcntl);
 
 EXPORT int flock(int fd, int op)
 {
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return (int)ret(mlcpl_flock(h, op));
-	return rl()->flock(fd, op);
+	SERVED_OR_REAL(fd, mlcpl_flock(h, op), rl()->flock(fd, op));
 }
 
 EXPORT int dup(int fd)
@@ -807,10 +695,7 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 	return rl()->mmap(addr, len, prot, flags, fd, off);
 }
 
-EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
-{
-	return mmap(addr, len, prot, flags, fd, off);
-}
+ALIAS(mmap64, mmap);
 
 /* --- poll and select: a served file answers at once with its mask ------- */
 
@@ -1139,7 +1024,7 @@ EXPORT int __fxstat(int ver, int fd, struct stat *st)
 	int r;
 	if (fstat_served(fd, st, &r))
 		return r;
-	return rl()->fxstat ? rl()->fxstat(ver, fd, st) : rl()->fstat(fd, st);
+	return rl()->__fxstat ? rl()->__fxstat(ver, fd, st) : rl()->fstat(fd, st);
 }
 
 EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
@@ -1188,11 +1073,7 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 			return (int)ret(-EFAULT);
 		return r;
 	}
-	if (!rl()->statx) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return rl()->statx(dirfd, path, flags, mask, stx);
+	return REAL_OR_ENOSYS(statx, dirfd, path, flags, mask, stx);
 }
 
 static int access_served(int dirfd, const char **pathp, int mode, int flags, int *r)
@@ -1238,10 +1119,7 @@ EXPORT int euidaccess(const char *path, int mode)
 	return rl()->euidaccess(path, mode);
 }
 
-EXPORT int eaccess(const char *path, int mode)
-{
-	return euidaccess(path, mode);
-}
+ALIAS(eaccess, euidaccess);
 
 /* readlink("/proc/self/fd/N") of a served descriptor: the path it was
  * opened with, as the kernel shows it.  A served node is no symlink. */
@@ -1536,3 +1414,11 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file,
 {
 	return rl()->posix_spawnp(pid, file, fa, attr, argv, mlcpl_child_env(envp));
 }
+
+/* Each definition above has the prototype libc_functions.def gives its
+ * name, which is the C library's. */
+#define MLCPL_LIBC(ret, name, params, need) \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(name), ret params), \
+		       #name "'s prototype differs from libc_functions.def");
+#include "preload/libc_functions.def"
+#undef MLCPL_LIBC
