@@ -21,7 +21,8 @@ const char *self_path()
 {
 	static const char *path = [] {
 		Dl_info info{};
-		if (dladdr(reinterpret_cast<void *>(&door_init), &info) && info.dli_fname)
+		if (dladdr(reinterpret_cast<void *>(&door_init), &info) &&
+		    info.dli_fname)
 			return strdup(info.dli_fname);
 		return static_cast<char *>(nullptr);
 	}();
@@ -43,21 +44,26 @@ const char *find_env(char *const envp[], const char *name)
 	return nullptr;
 }
 
-}  // namespace
+} // namespace
 
 void snapshot_env()
 {
 	const char *self = self_path();
 	const char *preload = getenv("LD_PRELOAD");
 	if (preload && self && strstr(preload, self))
-		snprintf(g_env_preload, sizeof(g_env_preload), "LD_PRELOAD=%s", preload);
+		snprintf(g_env_preload, sizeof(g_env_preload), "LD_PRELOAD=%s",
+			 preload);
 	else if (self)
-		snprintf(g_env_preload, sizeof(g_env_preload), "LD_PRELOAD=%s%s%s", self,
-			 preload && *preload ? ":" : "", preload ? preload : "");
+		snprintf(g_env_preload, sizeof(g_env_preload),
+			 "LD_PRELOAD=%s%s%s", self,
+			 preload && *preload ? ":" : "",
+			 preload ? preload : "");
 	if (const char *n = getenv(kInstanceEnv))
-		snprintf(g_env_instance, sizeof(g_env_instance), "%s=%s", kInstanceEnv, n);
+		snprintf(g_env_instance, sizeof(g_env_instance), "%s=%s",
+			 kInstanceEnv, n);
 	if (const char *d = getenv(kStateDirEnv))
-		snprintf(g_env_state_dir, sizeof(g_env_state_dir), "%s=%s", kStateDirEnv, d);
+		snprintf(g_env_state_dir, sizeof(g_env_state_dir), "%s=%s",
+			 kStateDirEnv, d);
 	if (const char *s = getenv(kSeedEnv))
 		snprintf(g_env_seed, sizeof(g_env_seed), "%s=%s", kSeedEnv, s);
 }
@@ -66,7 +72,8 @@ char *const *child_env(char *const envp[])
 {
 	const char *self = self_path();
 	const char *pre = find_env(envp, "LD_PRELOAD");
-	bool need_preload = self && g_env_preload[0] && !(pre && strstr(pre, self));
+	bool need_preload = self && g_env_preload[0] &&
+			    !(pre && strstr(pre, self));
 	bool need_inst = g_env_instance[0] && !find_env(envp, kInstanceEnv);
 	bool need_dir = g_env_state_dir[0] && !find_env(envp, kStateDirEnv);
 	bool need_seed = g_env_seed[0] && !find_env(envp, kSeedEnv);
@@ -99,4 +106,4 @@ char *const *child_env(char *const envp[])
 	return out;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -28,9 +28,18 @@ public:
 	{
 		return mlc_vfs_dir_llseek(offset, whence);
 	}
-	long mmap() override { return mlc_vfs_mmap_no_handler(); }
-	unsigned int poll() override { return mlc_vfs_default_poll_mask(); }
-	bool nonseekable() const override { return false; }
+	long mmap() override
+	{
+		return mlc_vfs_mmap_no_handler();
+	}
+	unsigned int poll() override
+	{
+		return mlc_vfs_default_poll_mask();
+	}
+	bool nonseekable() const override
+	{
+		return false;
+	}
 };
 
 // An O_PATH description: the VFS finds no file behind it (fdget()).
@@ -48,13 +57,25 @@ public:
 	{
 		return mlc_vfs_path_fd_op();
 	}
-	int64_t lseek(int64_t *, int64_t, int) override { return mlc_vfs_path_fd_op(); }
-	long mmap() override { return mlc_vfs_path_fd_op(); }
-	unsigned int poll() override { return mlc_vfs_path_fd_poll_mask(); }
-	bool nonseekable() const override { return false; }
+	int64_t lseek(int64_t *, int64_t, int) override
+	{
+		return mlc_vfs_path_fd_op();
+	}
+	long mmap() override
+	{
+		return mlc_vfs_path_fd_op();
+	}
+	unsigned int poll() override
+	{
+		return mlc_vfs_path_fd_poll_mask();
+	}
+	bool nonseekable() const override
+	{
+		return false;
+	}
 };
 
-}  // namespace
+} // namespace
 
 std::unique_ptr<OpenFile> open_fileless(const Node &node, int open_flags)
 {
@@ -65,4 +86,4 @@ std::unique_ptr<OpenFile> open_fileless(const Node &node, int open_flags)
 	return nullptr;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -22,4 +22,4 @@ namespace mlc::preload {
 // (Node::open() makes that one).
 std::unique_ptr<OpenFile> open_fileless(const Node &node, int open_flags);
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -44,8 +44,14 @@ using VDir = ::mlcpl_vdir;
 // through (door_api.h's mlcpl_in_door).
 class InDoor {
 public:
-	InDoor() { mlcpl_in_door++; }
-	~InDoor() { mlcpl_in_door--; }
+	InDoor()
+	{
+		mlcpl_in_door++;
+	}
+	~InDoor()
+	{
+		mlcpl_in_door--;
+	}
 	InDoor(const InDoor &) = delete;
 	InDoor &operator=(const InDoor &) = delete;
 };
@@ -59,7 +65,7 @@ inline constexpr const char *kInstanceEnv = "MLCORE_EMU_INSTANCE";
 inline constexpr const char *kSeedEnv = "MLCORE_EMU_SEED";
 inline constexpr const char *kStateDirEnv = "MLCORE_EMU_STATE_DIR";
 // Served descriptors are numbered below this (and below RLIMIT_NOFILE).
-inline constexpr size_t kMaxFds = size_t{1} << 20;
+inline constexpr size_t kMaxFds = size_t{ 1 } << 20;
 // st_ino of a served node: a fixed base plus its table inode.
 inline constexpr ino_t kInoBase = 0x6d6c0000;
 
@@ -70,11 +76,11 @@ enum SlotKind : uint32_t { kKindFile = 0, kKindPath = 1 };
 struct InstanceCtx {
 	std::string name;
 	std::unique_ptr<Registry> reg;
-	std::unique_ptr<Instance> inst;		// attached on first use
-	Handle *handles[kSlotCount] = {};	// this process's, by slot
+	std::unique_ptr<Instance> inst; // attached on first use
+	Handle *handles[kSlotCount] = {}; // this process's, by slot
 };
 
-}  // namespace mlc::preload
+} // namespace mlc::preload
 
 // This process's view of one open file description.
 struct mlcpl_handle {
@@ -87,11 +93,11 @@ struct mlcpl_handle {
 	// O_PATH or a directory: file is its DirectoryFile or PathFile, made
 	// with the handle, and answers every call at once (no lock, no state).
 	bool path_only = false;
-	std::unique_ptr<mlc::OpenFile> file;	// null until this process needs it
-	bool ready = false;			// file made (atomic accesses)
+	std::unique_ptr<mlc::OpenFile> file; // null until this process needs it
+	bool ready = false; // file made (atomic accesses)
 	bool has_state = false;
-	uint64_t loaded_version = ~uint64_t{0};
-	int refs = 0;			// descriptors of this process (under mu())
+	uint64_t loaded_version = ~uint64_t{ 0 };
+	int refs = 0; // descriptors of this process (under mu())
 };
 
 namespace mlc::preload {
@@ -132,7 +138,9 @@ bool is_placeholder(const struct stat &st);
 class OpScope {
 public:
 	explicit OpScope(Handle *h)
-		: h_(h), rec_(*h->rec), guard_(rec_.lock, "an open file description")
+		: h_(h)
+		, rec_(*h->rec)
+		, guard_(rec_.lock, "an open file description")
 	{
 		if (h_->has_state && rec_.state_version != h_->loaded_version) {
 			h_->file->load_state(rec_.bytes);
@@ -147,7 +155,10 @@ public:
 		h_->file->save_state(rec_.bytes);
 		h_->loaded_version = ++rec_.state_version;
 	}
-	SlotRecord &rec() { return rec_; }
+	SlotRecord &rec()
+	{
+		return rec_;
+	}
 
 private:
 	Handle *h_;
@@ -227,4 +238,4 @@ char *const *child_env(char *const envp[]);
 void door_init();
 void door_exit();
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -35,8 +35,8 @@ extern "C" {
 #endif
 
 struct statx;
-struct mlcpl_handle;	/* this process's view of one served description */
-struct mlcpl_vdir;	/* a listing of a directory the host lacks */
+struct mlcpl_handle; /* this process's view of one served description */
+struct mlcpl_vdir; /* a listing of a directory the host lacks */
 
 /* Every served descriptor's handle, indexed by descriptor. */
 extern struct mlcpl_handle **mlcpl_fds;
@@ -65,8 +65,8 @@ void mlcpl_exit(void);
 /* --- paths ------------------------------------------------------------- */
 enum mlcpl_kind { MLCPL_PASS, MLCPL_ERROR, MLCPL_FILE, MLCPL_DIR };
 struct mlcpl_lookup {
-	int kind;	/* MLCPL_PASS: not ours, the C library does it */
-	int err;	/* MLCPL_ERROR: the errno */
+	int kind; /* MLCPL_PASS: not ours, the C library does it */
+	int err; /* MLCPL_ERROR: the errno */
 	/* The table inode (MLCPL_FILE, MLCPL_DIR); with MLCPL_PASS, non-zero
 	 * for a host directory the table also has (/dev, /proc): its listing
 	 * gains the table's entries the host lacks. */

@@ -22,13 +22,12 @@ namespace mlc::preload {
 namespace {
 
 // A directory's or O_PATH descriptor's read or write: its object's answer.
-template <bool kWrite>
-long fileless_rw(Handle *h, mlc_uptr buf, size_t count)
+template <bool kWrite> long fileless_rw(Handle *h, mlc_uptr buf, size_t count)
 {
 	SafeMemory mem;
 	int64_t pos = 0;
-	return kWrite ? h->file->write(buf, count, &pos, mem)
-		      : h->file->read(buf, count, &pos, mem);
+	return kWrite ? h->file->write(buf, count, &pos, mem) :
+			h->file->read(buf, count, &pos, mem);
 }
 
 // The driver's read or write of segs at the description's position (or,
@@ -48,8 +47,9 @@ long transfer(Handle *h, const struct iovec *segs, size_t n, bool positional,
 	for (size_t i = 0; i < n; i++) {
 		auto buf = reinterpret_cast<mlc_uptr>(segs[i].iov_base);
 		SafeMemory mem;
-		long r = kWrite ? h->file->write(buf, segs[i].iov_len, &p, mem)
-				: h->file->read(buf, segs[i].iov_len, &p, mem);
+		long r = kWrite ?
+				 h->file->write(buf, segs[i].iov_len, &p, mem) :
+				 h->file->read(buf, segs[i].iov_len, &p, mem);
 		if (r < 0) {
 			if (!total)
 				total = r;
@@ -74,7 +74,7 @@ long rw_one(Handle *h, mlc_uptr buf, size_t count, bool positional, int64_t pos)
 			return err;
 	if (h->path_only)
 		return fileless_rw<kWrite>(h, buf, count);
-	struct iovec seg = {reinterpret_cast<void *>(buf), count};
+	struct iovec seg = { reinterpret_cast<void *>(buf), count };
 	return transfer<kWrite>(h, &seg, 1, positional, pos);
 }
 
@@ -88,13 +88,15 @@ long rw_vector(Handle *h, const struct iovec *uiov, int iovcnt, bool positional,
 			return err;
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
-	if (h->path_only)	// the first segment's answer, memory untouched
+	if (h->path_only) // the first segment's answer, memory untouched
 		return fileless_rw<kWrite>(h, 0, 0);
 	std::vector<struct iovec> iov(static_cast<size_t>(iovcnt));
-	if (iovcnt && guarded_copy(iov.data(), uiov, iov.size() * sizeof(struct iovec)))
+	if (iovcnt &&
+	    guarded_copy(iov.data(), uiov, iov.size() * sizeof(struct iovec)))
 		return -EFAULT;
 	if (iov.empty())
-		iov.push_back({nullptr, 0});	// the handler still checks the mode
+		iov.push_back(
+			{ nullptr, 0 }); // the handler still checks the mode
 	return transfer<kWrite>(h, iov.data(), iov.size(), positional, pos);
 }
 
@@ -103,7 +105,7 @@ mlc_uptr uptr(const void *p)
 	return reinterpret_cast<mlc_uptr>(p);
 }
 
-}  // namespace
+} // namespace
 
 long read_fd(Handle *h, void *buf, size_t count)
 {
@@ -161,7 +163,8 @@ namespace {
 
 // An ioctl the VFS answers: the descriptor's flags are the kernel's (on
 // the placeholder), the decision is the core's.
-long vfs_ioctl(int fd, Handle *h, unsigned int cmd, unsigned long arg, bool regular)
+long vfs_ioctl(int fd, Handle *h, unsigned int cmd, unsigned long arg,
+	       bool regular)
 {
 	const Real &r = real();
 	int fdflags = r.fcntl(fd, F_GETFD);
@@ -178,15 +181,17 @@ long vfs_ioctl(int fd, Handle *h, unsigned int cmd, unsigned long arg, bool regu
 	host.user = &mem;
 	long ret = mlc_vfs_ioctl(&host, cmd, arg, regular, pos, &flags);
 	if (ret == 0 && ((flags ^ before) & MLC_VFS_FD_CLOEXEC))
-		r.fcntl(fd, F_SETFD, flags & MLC_VFS_FD_CLOEXEC ? fdflags | FD_CLOEXEC
-								 : fdflags & ~FD_CLOEXEC);
+		r.fcntl(fd, F_SETFD,
+			flags & MLC_VFS_FD_CLOEXEC ? fdflags | FD_CLOEXEC :
+						     fdflags & ~FD_CLOEXEC);
 	if (ret == 0 && ((flags ^ before) & MLC_VFS_O_NONBLOCK))
-		r.fcntl(fd, F_SETFL, flags & MLC_VFS_O_NONBLOCK ? flflags | O_NONBLOCK
-								: flflags & ~O_NONBLOCK);
+		r.fcntl(fd, F_SETFL,
+			flags & MLC_VFS_O_NONBLOCK ? flflags | O_NONBLOCK :
+						     flflags & ~O_NONBLOCK);
 	return ret;
 }
 
-}  // namespace
+} // namespace
 
 long ioctl_fd(int fd, Handle *h, unsigned long cmd_arg, unsigned long arg)
 {
@@ -199,12 +204,12 @@ long ioctl_fd(int fd, Handle *h, unsigned long cmd_arg, unsigned long arg)
 	bool regular = h->node->type() != NodeType::CharDevice;
 	if (mlc_vfs_ioctl_is_vfs(cmd, regular))
 		return vfs_ioctl(fd, h, cmd, arg, regular);
-	if (h->path_only)	// a directory
+	if (h->path_only) // a directory
 		return h->file->ioctl(cmd, arg, mem);
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
-	if (!h->has_state)	// the common case: no lock but the device's
+	if (!h->has_state) // the common case: no lock but the device's
 		return h->file->ioctl(cmd, arg, mem);
 	OpScope op(h);
 	long r = h->file->ioctl(cmd, arg, mem);
@@ -216,8 +221,9 @@ long mmap_fd(Handle *h, bool shared, bool prot_write, size_t len)
 {
 	if (h->path_only)
 		return h->file->mmap();
-	if (long err = mlc_vfs_mmap_check(mlc_fmode_from_flags(h->rec->open_flags),
-					  shared, prot_write, len))
+	if (long err =
+		    mlc_vfs_mmap_check(mlc_fmode_from_flags(h->rec->open_flags),
+				       shared, prot_write, len))
 		return err;
 	InDoor in;
 	if (int err = ensure_file(h))
@@ -266,4 +272,4 @@ const char *path_of(Handle *h)
 	return h->rec->real_path;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

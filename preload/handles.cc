@@ -63,8 +63,7 @@ int ensure_instance(InstanceCtx *c)
 	return c->inst ? 0 : -ENXIO;
 }
 
-
-}  // namespace
+} // namespace
 
 // This process holds one descriptor less on h's description (mu() held).
 void drop_ref(Handle *h)
@@ -77,7 +76,7 @@ void drop_ref(Handle *h)
 	if (c->reg->claim_if_gone(h->slot, h->gen)) {
 		release_slot(c, h->slot, h);
 	} else if (h->file) {
-		h->file->set_releases(false);	// others hold it still
+		h->file->set_releases(false); // others hold it still
 		h->file.reset();
 	}
 	delete h;
@@ -183,12 +182,12 @@ int ensure_file(Handle *h)
 			return err;
 		const SlotRecord &r = *h->rec;
 		h->file = h->node->attach(*h->ctx->inst, r.open_flags,
-					  Cred{r.uid, r.gid});
+					  Cred{ r.uid, r.gid });
 		if (!h->file)
 			return -ENXIO;
 		size_t n = h->file->state_size();
 		h->has_state = n > 0 && n <= kStateMax;
-		h->loaded_version = ~uint64_t{0};
+		h->loaded_version = ~uint64_t{ 0 };
 	}
 	__atomic_store_n(&h->ready, true, __ATOMIC_RELEASE);
 	return 0;
@@ -207,7 +206,8 @@ void release_slot(InstanceCtx *c, uint32_t i, Handle *h)
 		} else if (ensure_instance(c) == 0) {
 			auto ino = table().resolve(r.node_path);
 			if (const Node *n = ino ? table().node(*ino) : nullptr)
-				f = n->attach(*c->inst, r.open_flags, Cred{r.uid, r.gid});
+				f = n->attach(*c->inst, r.open_flags,
+					      Cred{ r.uid, r.gid });
 		}
 		if (f) {
 			size_t n = f->state_size();
@@ -227,8 +227,9 @@ void set_fd(int fd, Handle *h)
 		h->refs++;
 		int high = __atomic_load_n(&mlcpl_fd_high, __ATOMIC_RELAXED);
 		while (fd > high &&
-		       !__atomic_compare_exchange_n(&mlcpl_fd_high, &high, fd, true,
-						    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+		       !__atomic_compare_exchange_n(&mlcpl_fd_high, &high, fd,
+						    true, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED)) {
 		}
 	}
 	if (prev)
@@ -253,7 +254,8 @@ Handle *new_handle(InstanceCtx *c, uint32_t slot,
 	h->rec = &r;
 	h->path_only = r.kind == kKindPath;
 	if (h->path_only) {
-		h->file = fileless ? std::move(fileless) : open_fileless(*node, r.open_flags);
+		h->file = fileless ? std::move(fileless) :
+				     open_fileless(*node, r.open_flags);
 		h->ready = true;
 	}
 	c->handles[slot] = h;
@@ -271,4 +273,4 @@ bool is_placeholder(const struct stat &st)
 	return false;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -18,7 +18,7 @@
 
 struct mlcpl_vdir {
 	uint64_t magic;
-	int fd;			// a served directory descriptor (dirfd())
+	int fd; // a served directory descriptor (dirfd())
 	std::vector<std::pair<std::string, const mlc::Node *>> entries;
 	size_t next = 0;
 	union {
@@ -42,7 +42,7 @@ std::unordered_set<const void *> &vdirs()
 	return *v;
 }
 
-std::atomic<int> g_vdir_count{0};
+std::atomic<int> g_vdir_count{ 0 };
 
 VDir *make_vdir(int fd, uint64_t ino)
 {
@@ -53,15 +53,16 @@ VDir *make_vdir(int fd, uint64_t ino)
 	d->entries.emplace_back(".", self);
 	d->entries.emplace_back("..", table().node(table().parent(ino)));
 	for (FileTable::Ino child : table().children(ino))
-		d->entries.emplace_back(std::string(table().node(child)->name()),
-					table().node(child));
+		d->entries.emplace_back(
+			std::string(table().node(child)->name()),
+			table().node(child));
 	std::lock_guard<std::mutex> lock(mu());
 	vdirs().insert(d);
 	g_vdir_count++;
 	return d;
 }
 
-}  // namespace
+} // namespace
 
 unsigned char dirent_type(const Node *n)
 {
@@ -94,10 +95,12 @@ struct dirent *vdir_read(VDir *d)
 		return nullptr;
 	const auto &[name, node] = d->entries[d->next];
 	std::memset(&d->de, 0, sizeof(d->de));
-	d->de.d_ino = kInoBase + (node ? table().resolve(node->path()).value_or(0) : 0);
+	d->de.d_ino = kInoBase +
+		      (node ? table().resolve(node->path()).value_or(0) : 0);
 	d->de.d_off = static_cast<off_t>(++d->next);
 	d->de.d_reclen = sizeof(d->de);
-	d->de.d_type = node ? dirent_type(node) : static_cast<unsigned char>(DT_DIR);
+	d->de.d_type = node ? dirent_type(node) :
+			      static_cast<unsigned char>(DT_DIR);
 	snprintf(d->de.d_name, sizeof(d->de.d_name), "%s", name.c_str());
 	return &d->de;
 }
@@ -142,4 +145,4 @@ int vdir_fd(VDir *d)
 	return d->fd;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -40,8 +40,9 @@ extern void __chk_fail(void) __attribute__((noreturn));
 
 /* name is another symbol of target, the same function (the *64 names on
  * x86_64, the _FORTIFY_SOURCE forms that check nothing here). */
-#define ALIAS(name, target) \
-	extern __typeof(target) name __attribute__((alias(#target), visibility("default")))
+#define ALIAS(name, target)          \
+	extern __typeof(target) name \
+		__attribute__((alias(#target), visibility("default")))
 
 /* The C library's own name, or ENOSYS where this glibc lacks it. */
 #define REAL_OR_ENOSYS(name, ...) \
@@ -49,26 +50,26 @@ extern void __chk_fail(void) __attribute__((noreturn));
 
 /* A call on descriptor fd: the door's (door_call, which sees the handle
  * as h) when fd is served, else the C library's (real_call). */
-#define SERVED_OR_REAL(fd, door_call, real_call)			\
-	do {								\
-		struct mlcpl_handle *h = mlcpl_served(fd);		\
-		if (h)							\
-			return ret(door_call);				\
-		return real_call;					\
+#define SERVED_OR_REAL(fd, door_call, real_call)           \
+	do {                                               \
+		struct mlcpl_handle *h = mlcpl_served(fd); \
+		if (h)                                     \
+			return ret(door_call);             \
+		return real_call;                          \
 	} while (0)
 
 /* The one variadic argument after last (a mode, an ioctl or fcntl
  * argument), read only when present says it was passed. */
-#define VA_ONE(last, type, present)					\
-	({								\
-		type v_ = 0;						\
-		if (present) {						\
-			va_list ap;					\
-			va_start(ap, last);				\
-			v_ = va_arg(ap, type);				\
-			va_end(ap);					\
-		}							\
-		v_;							\
+#define VA_ONE(last, type, present)            \
+	({                                     \
+		type v_ = 0;                   \
+		if (present) {                 \
+			va_list ap;            \
+			va_start(ap, last);    \
+			v_ = va_arg(ap, type); \
+			va_end(ap);            \
+		}                              \
+		v_;                            \
 	})
 
 /* GCC cannot see that poll_served() fills the arrays it is given. */
@@ -102,7 +103,8 @@ static void std_sync(int fd);
 __attribute__((constructor)) static void preload_init(void)
 {
 	mlcpl_init();
-	for (int fd = 0; fd <= 2; fd++)	/* inherited: `cmd > /sys/.../control` */
+	for (int fd = 0; fd <= 2;
+	     fd++) /* inherited: `cmd > /sys/.../control` */
 		std_sync(fd);
 }
 
@@ -127,7 +129,7 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 		struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path, how);
 		if (l.kind != MLCPL_PASS) {
 			int fd = (int)ret(mlcpl_open(dirfd, path, &l, flags));
-			std_sync(fd);	/* `exec 1>/sys/...` after close(1) */
+			std_sync(fd); /* `exec 1>/sys/...` after close(1) */
 			return fd;
 		}
 		path = l.path;
@@ -137,12 +139,14 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 
 EXPORT int open(const char *path, int flags, ...)
 {
-	return do_openat(AT_FDCWD, path, flags, VA_ONE(flags, mode_t, needs_mode(flags)));
+	return do_openat(AT_FDCWD, path, flags,
+			 VA_ONE(flags, mode_t, needs_mode(flags)));
 }
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
-	return do_openat(dirfd, path, flags, VA_ONE(flags, mode_t, needs_mode(flags)));
+	return do_openat(dirfd, path, flags,
+			 VA_ONE(flags, mode_t, needs_mode(flags)));
 }
 
 /* _FORTIFY_SOURCE's forms of open without a mode argument. */
@@ -243,10 +247,12 @@ static int mode_flags(const char *mode)
 
 static FILE *cookie_stream(int fd, const char *mode)
 {
-	cookie_io_functions_t io = {cookie_read, cookie_write, cookie_seek, cookie_close};
+	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek,
+				     cookie_close };
 	FILE *f = fopencookie((void *)(intptr_t)fd, mode, io);
 	if (f)
-		f->_fileno = fd;	/* fileno() gives the descriptor, as on a real file */
+		f->_fileno =
+			fd; /* fileno() gives the descriptor, as on a real file */
 	return f;
 }
 
@@ -261,7 +267,8 @@ static FILE *do_fopen(const char *path, const char *mode)
 				errno = EINVAL;
 				return NULL;
 			}
-			int fd = (int)ret(mlcpl_open(AT_FDCWD, path, &l, flags));
+			int fd =
+				(int)ret(mlcpl_open(AT_FDCWD, path, &l, flags));
 			if (fd < 0)
 				return NULL;
 			FILE *f = cookie_stream(fd, mode);
@@ -313,9 +320,9 @@ EXPORT FILE *fdopen(int fd, const char *mode)
  * stream of ours on that descriptor, which goes through the door; when the
  * descriptor stops being served the C library's own stream is put back. */
 
-static FILE *g_std_orig[3];	/* the C library's stream, while replaced */
-static FILE *g_std_ours[3];	/* ours, while descriptor N is served */
-static int g_std_closing;	/* set while we fclose() ours */
+static FILE *g_std_orig[3]; /* the C library's stream, while replaced */
+static FILE *g_std_ours[3]; /* ours, while descriptor N is served */
+static int g_std_closing; /* set while we fclose() ours */
 
 static FILE **std_var(int fd)
 {
@@ -340,7 +347,8 @@ static int std_seek(void *c, off64_t *pos, int whence)
 {
 	int fd = (int)(intptr_t)c;
 	struct mlcpl_handle *h = mlcpl_served(fd);
-	int64_t r = h ? mlcpl_lseek(h, *pos, whence) : rl()->lseek(fd, *pos, whence);
+	int64_t r = h ? mlcpl_lseek(h, *pos, whence) :
+			rl()->lseek(fd, *pos, whence);
 	if (r < 0)
 		return h ? (int)ret(r) : -1;
 	*pos = r;
@@ -362,8 +370,10 @@ static void std_sync(int fd)
 		return;
 	int served = mlcpl_served(fd) != NULL;
 	if (served && !g_std_ours[fd]) {
-		cookie_io_functions_t io = {std_read, std_write, std_seek, std_close};
-		FILE *f = fopencookie((void *)(intptr_t)fd, fd == 0 ? "r" : "w", io);
+		cookie_io_functions_t io = { std_read, std_write, std_seek,
+					     std_close };
+		FILE *f = fopencookie((void *)(intptr_t)fd, fd == 0 ? "r" : "w",
+				      io);
 		if (!f)
 			return;
 		/* glibc's buffering for a stream on a file that is no tty. */
@@ -378,7 +388,7 @@ static void std_sync(int fd)
 			*std_var(fd) = g_std_orig[fd];
 		g_std_ours[fd] = NULL;
 		g_std_closing = 1;
-		fclose(f);	/* flushed already (std_before) */
+		fclose(f); /* flushed already (std_before) */
 		g_std_closing = 0;
 	}
 }
@@ -437,12 +447,14 @@ EXPORT void closefrom(int lo)
 
 EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
-	SERVED_OR_REAL(fd, mlcpl_read(h, buf, count), rl()->read(fd, buf, count));
+	SERVED_OR_REAL(fd, mlcpl_read(h, buf, count),
+		       rl()->read(fd, buf, count));
 }
 
 EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
-	SERVED_OR_REAL(fd, mlcpl_write(h, buf, count), rl()->write(fd, buf, count));
+	SERVED_OR_REAL(fd, mlcpl_write(h, buf, count),
+		       rl()->write(fd, buf, count));
 }
 
 EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
@@ -498,7 +510,8 @@ EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
 
 EXPORT off_t lseek(int fd, off_t off, int whence)
 {
-	SERVED_OR_REAL(fd, mlcpl_lseek(h, off, whence), rl()->lseek(fd, off, whence));
+	SERVED_OR_REAL(fd, mlcpl_lseek(h, off, whence),
+		       rl()->lseek(fd, off, whence));
 }
 
 /* _FORTIFY_SOURCE's checked forms. */
@@ -509,7 +522,8 @@ EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 	return read(fd, buf, count);
 }
 
-EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos, size_t buflen)
+EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos,
+			   size_t buflen)
 {
 	if (count > buflen)
 		__chk_fail();
@@ -537,13 +551,15 @@ static ssize_t copy_through(int out_fd, int in_fd, off_t *offset, size_t count)
 	if (offset && mlcpl_copy(&pos, offset, sizeof(pos)))
 		return ret(-EFAULT);
 	while (total < count) {
-		size_t want = count - total < sizeof(buf) ? count - total : sizeof(buf);
+		size_t want = count - total < sizeof(buf) ? count - total :
+							    sizeof(buf);
 		long n;
 		if (in)
-			n = offset ? mlcpl_pread(in, buf, want, pos) : mlcpl_read(in, buf, want);
+			n = offset ? mlcpl_pread(in, buf, want, pos) :
+				     mlcpl_read(in, buf, want);
 		else
-			n = offset ? rl()->pread(in_fd, buf, want, pos)
-				   : rl()->read(in_fd, buf, want);
+			n = offset ? rl()->pread(in_fd, buf, want, pos) :
+				     rl()->read(in_fd, buf, want);
 		if (n < 0 && !in)
 			n = -errno;
 		if (n <= 0) {
@@ -551,8 +567,8 @@ static ssize_t copy_through(int out_fd, int in_fd, off_t *offset, size_t count)
 				return ret(n);
 			break;
 		}
-		long w = out ? mlcpl_write(out, buf, (size_t)n)
-			     : rl()->write(out_fd, buf, (size_t)n);
+		long w = out ? mlcpl_write(out, buf, (size_t)n) :
+			       rl()->write(out_fd, buf, (size_t)n);
 		if (w < 0 && !out)
 			w = -errno;
 		if (w < 0) {
@@ -584,16 +600,19 @@ ALIAS(sendfile64, sendfile);
 EXPORT ssize_t copy_file_range(int in_fd, off64_t *in_off, int out_fd,
 			       off64_t *out_off, size_t len, unsigned int flags)
 {
-	struct mlcpl_handle *in = mlcpl_served(in_fd), *out = mlcpl_served(out_fd);
+	struct mlcpl_handle *in = mlcpl_served(in_fd),
+			    *out = mlcpl_served(out_fd);
 	if (in || out)
 		return ret(mlcpl_copy_file_range(in, out));
-	return REAL_OR_ENOSYS(copy_file_range, in_fd, in_off, out_fd, out_off, len, flags);
+	return REAL_OR_ENOSYS(copy_file_range, in_fd, in_off, out_fd, out_off,
+			      len, flags);
 }
 
 EXPORT ssize_t splice(int in_fd, off64_t *in_off, int out_fd, off64_t *out_off,
 		      size_t len, unsigned int flags)
 {
-	struct mlcpl_handle *in = mlcpl_served(in_fd), *out = mlcpl_served(out_fd);
+	struct mlcpl_handle *in = mlcpl_served(in_fd),
+			    *out = mlcpl_served(out_fd);
 	if (in || out)
 		return ret(mlcpl_splice(in, out));
 	return rl()->splice(in_fd, in_off, out_fd, out_off, len, flags);
@@ -604,7 +623,8 @@ EXPORT ssize_t splice(int in_fd, off64_t *in_off, int out_fd, off64_t *out_off,
 EXPORT int ioctl(int fd, unsigned long cmd, ...)
 {
 	unsigned long arg = VA_ONE(cmd, unsigned long, 1);
-	SERVED_OR_REAL(fd, mlcpl_ioctl(fd, h, cmd, arg), rl()->ioctl(fd, cmd, arg));
+	SERVED_OR_REAL(fd, mlcpl_ioctl(fd, h, cmd, arg),
+		       rl()->ioctl(fd, cmd, arg));
 }
 
 static int do_fcntl(int fd, int cmd, unsigned long arg)
@@ -682,14 +702,17 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 	return r;
 }
 
-EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		  off_t off)
 {
-	struct mlcpl_handle *h = (flags & MAP_ANONYMOUS) ? NULL : mlcpl_served(fd);
+	struct mlcpl_handle *h = (flags & MAP_ANONYMOUS) ? NULL :
+							   mlcpl_served(fd);
 	if (h) {
 		int type = flags & MAP_TYPE;
-		long r = mlcpl_mmap(h, type == MAP_SHARED || type == MAP_SHARED_VALIDATE,
-				    (prot & PROT_WRITE) != 0, len);
-		errno = r < 0 ? (int)-r : ENODEV;	/* no served file maps */
+		long r = mlcpl_mmap(
+			h, type == MAP_SHARED || type == MAP_SHARED_VALIDATE,
+			(prot & PROT_WRITE) != 0, len);
+		errno = r < 0 ? (int)-r : ENODEV; /* no served file maps */
 		return MAP_FAILED;
 	}
 	return rl()->mmap(addr, len, prot, flags, fd, off);
@@ -774,7 +797,7 @@ EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	short rev[n];
 	for (nfds_t i = 0; i < n; i++)
 		rev[i] = fds[i].revents;
-	struct timespec zero = {0, 0};
+	struct timespec zero = { 0, 0 };
 	int r = rl()->ppoll(fds, n, ready ? &zero : tmo, mask);
 	return poll_merge(fds, n, saved, rev, r, ready);
 }
@@ -792,14 +815,16 @@ static int select_served(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 		struct mlcpl_handle *h = mlcpl_served(fd);
 		if (!h)
 			continue;
-		int want_r = rd && FD_ISSET(fd, rd), want_w = wr && FD_ISSET(fd, wr);
+		int want_r = rd && FD_ISSET(fd, rd),
+		    want_w = wr && FD_ISSET(fd, wr);
 		int want_x = ex && FD_ISSET(fd, ex);
 		if (!want_r && !want_w && !want_x)
 			continue;
 		unsigned int m = mlcpl_poll(h);
 		if (want_r) {
 			FD_CLR(fd, rd);
-			if (m & (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR))
+			if (m & (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP |
+				 POLLERR))
 				FD_SET(fd, srd), ready++;
 		}
 		if (want_w) {
@@ -833,21 +858,23 @@ static int select_has_served(int nfds, fd_set *rd, fd_set *wr, fd_set *ex)
 {
 	if (mlcpl_fd_high < 0)
 		return 0;
-	for (int fd = 0; fd < nfds && fd < FD_SETSIZE && fd <= mlcpl_fd_high; fd++)
-		if (mlcpl_served(fd) && ((rd && FD_ISSET(fd, rd)) ||
-					 (wr && FD_ISSET(fd, wr)) ||
-					 (ex && FD_ISSET(fd, ex))))
+	for (int fd = 0; fd < nfds && fd < FD_SETSIZE && fd <= mlcpl_fd_high;
+	     fd++)
+		if (mlcpl_served(fd) &&
+		    ((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) ||
+		     (ex && FD_ISSET(fd, ex))))
 			return 1;
 	return 0;
 }
 
-EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
+		  struct timeval *tv)
 {
 	if (!select_has_served(nfds, rd, wr, ex))
 		return rl()->select(nfds, rd, wr, ex, tv);
 	fd_set srd, swr, sex;
 	int ready = select_served(nfds, rd, wr, ex, &srd, &swr, &sex);
-	struct timeval zero = {0, 0};
+	struct timeval zero = { 0, 0 };
 	int r = rl()->select(nfds, rd, wr, ex, ready ? &zero : tv);
 	if (r < 0)
 		return r;
@@ -862,7 +889,7 @@ EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 		return rl()->pselect(nfds, rd, wr, ex, ts, mask);
 	fd_set srd, swr, sex;
 	int ready = select_served(nfds, rd, wr, ex, &srd, &swr, &sex);
-	struct timespec zero = {0, 0};
+	struct timespec zero = { 0, 0 };
 	int r = rl()->pselect(nfds, rd, wr, ex, ready ? &zero : ts, mask);
 	if (r < 0)
 		return r;
@@ -887,8 +914,8 @@ static int how_of(int at_flags)
 }
 
 /* 1 when handled (result in *r), 0 to pass *path through. */
-static int stat_served(int dirfd, const char **pathp, struct stat *out, int flags,
-		       int how, int *r)
+static int stat_served(int dirfd, const char **pathp, struct stat *out,
+		       int flags, int how, int *r)
 {
 	const char *path = *pathp;
 	struct stat st;
@@ -902,7 +929,8 @@ static int stat_served(int dirfd, const char **pathp, struct stat *out, int flag
 	}
 	if (!watching())
 		return 0;
-	struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path, how_of(flags) | how);
+	struct mlcpl_lookup l =
+		mlcpl_lookup_path(dirfd, path, how_of(flags) | how);
 	if (l.kind == MLCPL_PASS) {
 		*pathp = l.path;
 		return 0;
@@ -929,7 +957,8 @@ static int stat_path(int dirfd, const char *path, struct stat *out, int flags)
 	if (!watching() || path != orig || !path ||
 	    ((flags & AT_EMPTY_PATH) && empty_path(path)))
 		return r;
-	if (r == 0 ? !mlcpl_is_placeholder(out) : (errno != ENOENT && errno != ENOTDIR))
+	if (r == 0 ? !mlcpl_is_placeholder(out) :
+		     (errno != ENOENT && errno != ENOTDIR))
 		return r;
 	int err = r == 0 ? 0 : errno;
 	errno = err;
@@ -1024,7 +1053,8 @@ EXPORT int __fxstat(int ver, int fd, struct stat *st)
 	int r;
 	if (fstat_served(fd, st, &r))
 		return r;
-	return rl()->__fxstat ? rl()->__fxstat(ver, fd, st) : rl()->fstat(fd, st);
+	return rl()->__fxstat ? rl()->__fxstat(ver, fd, st) :
+				rl()->fstat(fd, st);
 }
 
 EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
@@ -1032,7 +1062,8 @@ EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 	return __fxstat(ver, fd, (struct stat *)st);
 }
 
-EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st,
+		      int flags)
 {
 	(void)ver;
 	return stat_path(dirfd, path, st, flags);
@@ -1057,7 +1088,8 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 		}
 	} else if (watching()) {
 		struct mlcpl_lookup l = mlcpl_lookup_path(
-			dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
+			dirfd, path,
+			(flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
 		if (l.kind == MLCPL_ERROR)
 			return (int)ret(-l.err);
 		if (l.kind != MLCPL_PASS) {
@@ -1076,7 +1108,8 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 	return REAL_OR_ENOSYS(statx, dirfd, path, flags, mask, stx);
 }
 
-static int access_served(int dirfd, const char **pathp, int mode, int flags, int *r)
+static int access_served(int dirfd, const char **pathp, int mode, int flags,
+			 int *r)
 {
 	const char *path = *pathp;
 	if (!watching())
@@ -1084,14 +1117,16 @@ static int access_served(int dirfd, const char **pathp, int mode, int flags, int
 	if ((flags & AT_EMPTY_PATH) && empty_path(path))
 		return 0;
 	struct mlcpl_lookup l = mlcpl_lookup_path(
-		dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
+		dirfd, path,
+		(flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
 	if (l.kind == MLCPL_PASS) {
 		*pathp = l.path;
 		return 0;
 	}
-	*r = l.kind == MLCPL_ERROR
-		     ? (int)ret(-l.err)
-		     : (int)ret(mlcpl_access(l.ino, mode, (flags & AT_EACCESS) != 0));
+	*r = l.kind == MLCPL_ERROR ?
+		     (int)ret(-l.err) :
+		     (int)ret(mlcpl_access(l.ino, mode,
+					   (flags & AT_EACCESS) != 0));
 	return 1;
 }
 
@@ -1123,8 +1158,8 @@ ALIAS(eaccess, euidaccess);
 
 /* readlink("/proc/self/fd/N") of a served descriptor: the path it was
  * opened with, as the kernel shows it.  A served node is no symlink. */
-static int readlink_served(int dirfd, const char **pathp, char *buf, size_t size,
-			   ssize_t *r)
+static int readlink_served(int dirfd, const char **pathp, char *buf,
+			   size_t size, ssize_t *r)
 {
 	const char *path = *pathp;
 	if (!watching() || !path)
@@ -1155,7 +1190,8 @@ EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 	return rl()->readlink(path, buf, size);
 }
 
-EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t size, size_t buflen)
+EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t size,
+			      size_t buflen)
 {
 	if (size > buflen)
 		__chk_fail();
@@ -1243,14 +1279,15 @@ EXPORT int setxattr(const char *path, const char *name, const void *v, size_t n,
 	return r != 1 ? (int)ret(r) : rl()->setxattr(path, name, v, n, flags);
 }
 
-EXPORT int lsetxattr(const char *path, const char *name, const void *v, size_t n,
-		     int flags)
+EXPORT int lsetxattr(const char *path, const char *name, const void *v,
+		     size_t n, int flags)
 {
 	long r = xattr_path(&path, XATTR_SET, MLCPL_NOFOLLOW);
 	return r != 1 ? (int)ret(r) : rl()->lsetxattr(path, name, v, n, flags);
 }
 
-EXPORT int fsetxattr(int fd, const char *name, const void *v, size_t n, int flags)
+EXPORT int fsetxattr(int fd, const char *name, const void *v, size_t n,
+		     int flags)
 {
 	long r = xattr_fd(fd, XATTR_SET);
 	return r != 1 ? (int)ret(r) : rl()->fsetxattr(fd, name, v, n, flags);
@@ -1287,13 +1324,14 @@ EXPORT DIR *opendir(const char *path)
 		path = l.path;
 		/* A served file: the open's O_DIRECTORY check (ENOTDIR). */
 		if (l.kind == MLCPL_FILE || l.kind == MLCPL_DIR) {
-			int fd = (int)ret(mlcpl_open(AT_FDCWD, path, &l,
-						     O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+			int fd = (int)ret(
+				mlcpl_open(AT_FDCWD, path, &l,
+					   O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 			if (fd < 0)
 				return NULL;
 			return (DIR *)mlcpl_vdir_from_fd(fd, mlcpl_served(fd));
 		}
-		if (l.ino) {	/* /dev, /proc: the host's, plus what it lacks */
+		if (l.ino) { /* /dev, /proc: the host's, plus what it lacks */
 			DIR *d = rl()->opendir(path);
 			mlcpl_merge_open(d, l.ino);
 			return d;
@@ -1362,7 +1400,8 @@ EXPORT int closedir(DIR *d)
 
 /* --- signals: the copy guard stays first for SIGSEGV and SIGBUS ------------- */
 
-EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+EXPORT int sigaction(int sig, const struct sigaction *act,
+		     struct sigaction *old)
 {
 	if (sig > 0 && sig < NSIG && mlcpl_guards_signal(sig))
 		return mlcpl_guarded_sigaction(sig, act, old);
@@ -1404,7 +1443,8 @@ EXPORT int posix_spawn(pid_t *pid, const char *path,
 		       const posix_spawnattr_t *attr, char *const argv[],
 		       char *const envp[])
 {
-	return rl()->posix_spawn(pid, path, fa, attr, argv, mlcpl_child_env(envp));
+	return rl()->posix_spawn(pid, path, fa, attr, argv,
+				 mlcpl_child_env(envp));
 }
 
 EXPORT int posix_spawnp(pid_t *pid, const char *file,
@@ -1412,13 +1452,15 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file,
 			const posix_spawnattr_t *attr, char *const argv[],
 			char *const envp[])
 {
-	return rl()->posix_spawnp(pid, file, fa, attr, argv, mlcpl_child_env(envp));
+	return rl()->posix_spawnp(pid, file, fa, attr, argv,
+				  mlcpl_child_env(envp));
 }
 
 /* Each definition above has the prototype libc_functions.def gives its
  * name, which is the C library's. */
-#define MLCPL_LIBC(ret, name, params, need) \
-	_Static_assert(__builtin_types_compatible_p(__typeof__(name), ret params), \
+#define MLCPL_LIBC(ret, name, params, need)                           \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(name), \
+						    ret params),      \
 		       #name "'s prototype differs from libc_functions.def");
 #include "preload/libc_functions.def"
 #undef MLCPL_LIBC

@@ -40,7 +40,7 @@ std::unordered_map<const void *, Merge *> &merges()
 	static auto *m = new std::unordered_map<const void *, Merge *>;
 	return *m;
 }
-std::atomic<int> g_merge_count{0};
+std::atomic<int> g_merge_count{ 0 };
 
 Merge *merge_of(const void *dir)
 {
@@ -60,7 +60,7 @@ const std::pair<std::string, const Node *> *merge_step(const void *dir)
 	return &m->extras[m->next++];
 }
 
-}  // namespace
+} // namespace
 
 bool merging(const void *dir)
 {
@@ -76,7 +76,8 @@ void merge_open(const void *dir, uint64_t ino)
 		const Node *n = table().node(child);
 		struct stat st;
 		std::string path = "/" + n->path();
-		if (real().fstatat(AT_FDCWD, path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+		if (real().fstatat(AT_FDCWD, path.c_str(), &st,
+				   AT_SYMLINK_NOFOLLOW) != 0)
 			m->extras.emplace_back(std::string(n->name()), n);
 	}
 	if (m->extras.empty()) {
@@ -137,4 +138,4 @@ void merge_close(const void *dir)
 	g_merge_count--;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

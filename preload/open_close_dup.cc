@@ -34,7 +34,7 @@ int open_at(const mlcpl_lookup &l, int flags)
 
 	// Its canonical path, as readlink(/proc/self/fd/N) shows it (d_path).
 	std::string abs = "/" + node->path();
-	if (borrowed_memory())	// a vfork child must not change our tables
+	if (borrowed_memory()) // a vfork child must not change our tables
 		return -ENOSYS;
 	InDoor in;
 	std::lock_guard<std::mutex> lock(mu());
@@ -64,7 +64,7 @@ int open_at(const mlcpl_lookup &l, int flags)
 
 	if (!path_only) {
 		int err = 0;
-		file = node->open(*c->inst, flags, Cred{r.uid, r.gid}, &err);
+		file = node->open(*c->inst, flags, Cred{ r.uid, r.gid }, &err);
 		if (!file) {
 			real().close(fd);
 			c->reg->free_slot(static_cast<uint32_t>(slot));
@@ -95,7 +95,8 @@ long close_fd(int fd)
 	if (borrowed_memory())
 		return real().close(fd) < 0 ? -errno : 0;
 	std::lock_guard<std::mutex> lock(mu());
-	Handle *h = __atomic_exchange_n(&mlcpl_fds[fd], nullptr, __ATOMIC_ACQ_REL);
+	Handle *h =
+		__atomic_exchange_n(&mlcpl_fds[fd], nullptr, __ATOMIC_ACQ_REL);
 	int r = real().close(fd);
 	int err = r < 0 ? errno : 0;
 	if (h)
@@ -105,8 +106,8 @@ long close_fd(int fd)
 
 void dup_done(int oldfd, int newfd)
 {
-	if (newfd < 0 || oldfd == newfd || static_cast<size_t>(newfd) >= mlcpl_fd_cap ||
-	    borrowed_memory())
+	if (newfd < 0 || oldfd == newfd ||
+	    static_cast<size_t>(newfd) >= mlcpl_fd_cap || borrowed_memory())
 		return;
 	std::lock_guard<std::mutex> lock(mu());
 	set_fd(newfd, served(oldfd));
@@ -118,9 +119,10 @@ void forget_range(unsigned lo, unsigned hi)
 	if (high < 0 || borrowed_memory())
 		return;
 	std::lock_guard<std::mutex> lock(mu());
-	for (unsigned fd = lo; fd <= hi && fd <= static_cast<unsigned>(high); fd++)
+	for (unsigned fd = lo; fd <= hi && fd <= static_cast<unsigned>(high);
+	     fd++)
 		if (served(static_cast<int>(fd)))
 			set_fd(static_cast<int>(fd), nullptr);
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

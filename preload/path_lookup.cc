@@ -30,7 +30,8 @@ const std::unordered_set<std::string_view> &table_names()
 	static const auto *names = [] {
 		auto *s = new std::unordered_set<std::string_view>;
 		for (size_t i = 1; i <= table().size(); i++)
-			if (const Node *n = table().node(i); n && !n->path().empty())
+			if (const Node *n = table().node(i);
+			    n && !n->path().empty())
 				s->insert(n->name());
 		return s;
 	}();
@@ -102,7 +103,8 @@ public:
 	int lstat_mode(const std::string &abs, mode_t *mode) override
 	{
 		struct stat st;
-		if (real().fstatat(AT_FDCWD, abs.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+		if (real().fstatat(AT_FDCWD, abs.c_str(), &st,
+				   AT_SYMLINK_NOFOLLOW) != 0)
 			return -errno;
 		*mode = st.st_mode;
 		return 0;
@@ -120,7 +122,8 @@ public:
 	}
 	// /proc/<our pid>/fd/N and /proc/<our pid>/task/<tid>/fd/N of a
 	// served descriptor (the kernel's proc_fd_link jumps to its file).
-	std::optional<FileTable::Ino> magic_link(const std::string &abs) override
+	std::optional<FileTable::Ino>
+	magic_link(const std::string &abs) override
 	{
 		std::vector<std::string_view> c;
 		std::string_view rest(abs);
@@ -128,12 +131,14 @@ public:
 			size_t s = rest.find('/');
 			if (s != 0)
 				c.push_back(rest.substr(0, s));
-			rest = s == std::string_view::npos ? std::string_view{}
-							   : rest.substr(s + 1);
+			rest = s == std::string_view::npos ?
+				       std::string_view{} :
+				       rest.substr(s + 1);
 		}
 		std::string pid = std::to_string(getpid());
 		std::string_view num;
-		if (c.size() == 4 && c[0] == "proc" && c[1] == pid && c[2] == "fd")
+		if (c.size() == 4 && c[0] == "proc" && c[1] == pid &&
+		    c[2] == "fd")
 			num = c[3];
 		else if (c.size() == 6 && c[0] == "proc" && c[1] == pid &&
 			 c[2] == "task" && all_digits(c[3]) && c[4] == "fd")
@@ -160,8 +165,10 @@ bool table_candidate(std::string_view p)
 	while (p.size() > 1 && p.back() == '/')
 		p.remove_suffix(1);
 	size_t slash = p.rfind('/');
-	std::string_view last = slash == std::string_view::npos ? p : p.substr(slash + 1);
-	return last == "." || last == ".." || table_names().count(last) || all_digits(last);
+	std::string_view last =
+		slash == std::string_view::npos ? p : p.substr(slash + 1);
+	return last == "." || last == ".." || table_names().count(last) ||
+	       all_digits(last);
 }
 
 // Whether the host itself answers ENOENT for path: its directory is the
@@ -172,13 +179,16 @@ bool host_lacks_name(int dirfd, std::string_view p)
 	while (p.size() > 1 && p.back() == '/')
 		p.remove_suffix(1);
 	size_t slash = p.rfind('/');
-	std::string parent = slash == std::string_view::npos ? std::string(".")
-			     : slash == 0			 ? std::string("/")
-							: std::string(p.substr(0, slash));
+	std::string parent = slash == std::string_view::npos ?
+				     std::string(".") :
+			     slash == 0 ? std::string("/") :
+					  std::string(p.substr(0, slash));
 	struct stat st;
-	if (real().fstatat(dirfd, parent.c_str(), &st, 0) != 0 || !S_ISDIR(st.st_mode))
+	if (real().fstatat(dirfd, parent.c_str(), &st, 0) != 0 ||
+	    !S_ISDIR(st.st_mode))
 		return false;
-	return real().fstatat(dirfd, std::string(p).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+	return real().fstatat(dirfd, std::string(p).c_str(), &st,
+			      AT_SYMLINK_NOFOLLOW) != 0 &&
 	       errno == ENOENT;
 }
 
@@ -186,7 +196,7 @@ bool host_lacks_name(int dirfd, std::string_view p)
 // went through the table: "/sys/class/ml_lib_test/.." is "/sys/class").
 __thread char t_host_path[4096];
 
-}  // namespace
+} // namespace
 
 void load_table_names()
 {
@@ -204,14 +214,15 @@ Handle *fd_link_path(const char *path)
 		size_t s = rest.find('/');
 		if (s != 0)
 			comps.push_back(rest.substr(0, s));
-		rest = s == std::string_view::npos ? std::string_view{} : rest.substr(s + 1);
+		rest = s == std::string_view::npos ? std::string_view{} :
+						     rest.substr(s + 1);
 	}
 	return fd_link(comps);
 }
 
 mlcpl_lookup lookup(int dirfd, const char *path, int how)
 {
-	mlcpl_lookup pass{MLCPL_PASS, 0, 0, path};
+	mlcpl_lookup pass{ MLCPL_PASS, 0, 0, path };
 	if (!path || !*path || !mlcpl_fds)
 		return pass;
 	bool nofollow = how & MLCPL_NOFOLLOW;
@@ -219,7 +230,7 @@ mlcpl_lookup lookup(int dirfd, const char *path, int how)
 	if (!candidate && (how & MLCPL_HOST_FIRST))
 		return pass;
 	if (candidate && (how & MLCPL_HOST_FAILED))
-		return pass;	// walked before the host was asked
+		return pass; // walked before the host was asked
 	if (!candidate && (how & MLCPL_HOST_FAILED)) {
 		InDoor in;
 		if (errno == ENOENT && host_lacks_name(dirfd, path))
@@ -228,7 +239,8 @@ mlcpl_lookup lookup(int dirfd, const char *path, int how)
 		// The host's answer stands unless it cannot find the path.
 		InDoor in;
 		struct stat st;
-		if (real().fstatat(dirfd, path, &st, nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0) {
+		if (real().fstatat(dirfd, path, &st,
+				   nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0) {
 			if (!is_placeholder(st))
 				return pass;
 			// Through /proc/self/fd/N of a served descriptor: ours.
@@ -244,7 +256,8 @@ mlcpl_lookup lookup(int dirfd, const char *path, int how)
 		int err = 0;
 		if (!dir_path(dirfd, &start, &err)) {
 			if (err)
-				return mlcpl_lookup{MLCPL_ERROR, err, 0, path};
+				return mlcpl_lookup{ MLCPL_ERROR, err, 0,
+						     path };
 			return pass;
 		}
 	}
@@ -254,7 +267,7 @@ mlcpl_lookup lookup(int dirfd, const char *path, int how)
 	WalkResult w = walk_path(table(), host, start, path, opts);
 	switch (w.kind) {
 	case WalkResult::Error:
-		return mlcpl_lookup{MLCPL_ERROR, -w.err, 0, path};
+		return mlcpl_lookup{ MLCPL_ERROR, -w.err, 0, path };
 	case WalkResult::Host:
 		if (!w.crossed)
 			return pass;
@@ -262,11 +275,12 @@ mlcpl_lookup lookup(int dirfd, const char *path, int how)
 	case WalkResult::Served: {
 		const Node *n = table().node(w.ino);
 		if (n->type() != NodeType::Directory)
-			return mlcpl_lookup{MLCPL_FILE, 0, w.ino, path};
+			return mlcpl_lookup{ MLCPL_FILE, 0, w.ino, path };
 		// A directory the host has (/dev, /proc, /sys/kernel) is the host's.
 		struct stat st;
-		if (real().fstatat(AT_FDCWD, w.host_path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
-			return mlcpl_lookup{MLCPL_DIR, 0, w.ino, path};
+		if (real().fstatat(AT_FDCWD, w.host_path.c_str(), &st,
+				   AT_SYMLINK_NOFOLLOW) != 0)
+			return mlcpl_lookup{ MLCPL_DIR, 0, w.ino, path };
 		pass.ino = w.ino;
 		if (!w.crossed)
 			return pass;
@@ -274,10 +288,10 @@ mlcpl_lookup lookup(int dirfd, const char *path, int how)
 	}
 	}
 	if (w.host_path.size() >= sizeof(t_host_path))
-		return mlcpl_lookup{MLCPL_ERROR, ENAMETOOLONG, 0, path};
+		return mlcpl_lookup{ MLCPL_ERROR, ENAMETOOLONG, 0, path };
 	memcpy(t_host_path, w.host_path.c_str(), w.host_path.size() + 1);
 	pass.path = t_host_path;
 	return pass;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -31,7 +31,8 @@ std::once_flag g_init_once;
 // instance's registry: served again, on the same descriptions.
 void discover(InstanceCtx *c)
 {
-	int dfd = real().open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = real().open("/proc/self/fd",
+			      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	std::vector<int> fds;
 	if (dfd >= 0) {
 		DIR *d = real().fdopendir(dfd);
@@ -62,27 +63,30 @@ void discover(InstanceCtx *c)
 		SlotRecord &r = c->reg->slot(slot);
 		if (r.state != kSlotLive || ((r.gen ^ gen) & ((1u << 24) - 1)))
 			continue;
-		Handle *h = c->handles[slot] ? c->handles[slot] : new_handle(c, slot);
+		Handle *h = c->handles[slot] ? c->handles[slot] :
+					       new_handle(c, slot);
 		if (h)
 			set_fd(fd, h);
 	}
 }
 
-}  // namespace
+} // namespace
 
 void door_init()
 {
 	std::call_once(g_init_once, [] {
 		InDoor in;
 		(void)real();
-		struct rlimit rl{};
+		struct rlimit rl {};
 		size_t cap = 4096;
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY)
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_max != RLIM_INFINITY)
 			cap = std::max<size_t>(cap, rl.rlim_max);
 		cap = std::min(cap, kMaxFds);
 		void *mem = mmap(nullptr, cap * sizeof(Handle *),
 				 PROT_READ | PROT_WRITE,
-				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				 -1, 0);
 		if (mem == MAP_FAILED)
 			return;
 		mlcpl_fds = static_cast<Handle **>(mem);
@@ -125,4 +129,4 @@ void door_exit()
 			close_fd(fd);
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -16,8 +16,9 @@ void bind(Fn *&slot, const char *name, bool required = true)
 {
 	slot = reinterpret_cast<Fn *>(dlsym(RTLD_NEXT, name));
 	if (!slot && required) {
-		static const char msg[] = "libmlcore-preload: a C library function "
-					  "is missing; cannot run\n";
+		static const char msg[] =
+			"libmlcore-preload: a C library function "
+			"is missing; cannot run\n";
 		(void)!::write(2, msg, sizeof(msg) - 1);
 		std::abort();
 	}
@@ -30,9 +31,9 @@ void resolve(Real &r)
 #undef MLCPL_LIBC
 }
 
-}  // namespace
+} // namespace
 
-}  // namespace mlc::preload
+} // namespace mlc::preload
 
 extern "C" {
 
@@ -42,7 +43,7 @@ int mlcpl_real_ready;
 // Idempotent: two threads racing here store the same pointers.
 const struct mlcpl_real *mlcpl_real_resolve(void)
 {
-	static std::atomic<int> busy{0};
+	static std::atomic<int> busy{ 0 };
 	if (busy.exchange(1) == 0) {
 		mlc::preload::resolve(mlcpl_real_fns);
 		__atomic_store_n(&mlcpl_real_ready, 1, __ATOMIC_RELEASE);
@@ -53,4 +54,4 @@ const struct mlcpl_real *mlcpl_real_resolve(void)
 	return &mlcpl_real_fns;
 }
 
-}  // extern "C"
+} // extern "C"

@@ -23,10 +23,10 @@ extern "C" {
 #endif
 
 struct statx;
-struct pollfd;	/* <poll.h> and the core's <linux/poll.h> clash in C++ */
+struct pollfd; /* <poll.h> and the core's <linux/poll.h> clash in C++ */
 
-#define MLCPL_NEEDED	1
-#define MLCPL_OPTIONAL	0
+#define MLCPL_NEEDED 1
+#define MLCPL_OPTIONAL 0
 
 /* One pointer per function of libc_functions.def, by its name. */
 struct mlcpl_real {
@@ -41,7 +41,8 @@ const struct mlcpl_real *mlcpl_real_resolve(void);
 
 static inline const struct mlcpl_real *rl(void)
 {
-	if (__builtin_expect(__atomic_load_n(&mlcpl_real_ready, __ATOMIC_ACQUIRE), 1))
+	if (__builtin_expect(
+		    __atomic_load_n(&mlcpl_real_ready, __ATOMIC_ACQUIRE), 1))
 		return &mlcpl_real_fns;
 	return mlcpl_real_resolve();
 }

@@ -46,7 +46,7 @@ TopAttr top_attr(const Node *n)
 	return attr;
 }
 
-}  // namespace
+} // namespace
 
 void stat_node(uint64_t ino, struct stat *st)
 {
@@ -117,8 +117,9 @@ int access_node(uint64_t ino, int mode, bool effective)
 	}
 	static_assert(R_OK == MLC_R_OK && W_OK == MLC_W_OK && X_OK == MLC_X_OK);
 	// The same stand-in-for-root rule as every open (Cred).
-	return mlc_vfs_faccessat(n->mode(), mode, Cred{uid, gid}.may_override_perm(),
+	return mlc_vfs_faccessat(n->mode(), mode,
+				 Cred{ uid, gid }.may_override_perm(),
 				 in_root_group);
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

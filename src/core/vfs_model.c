@@ -418,7 +418,7 @@ long mlc_vfs_dir_read(void)
 
 long mlc_vfs_dir_write(void)
 {
-	return -EISDIR;		/* the doors' answer; the kernel's is EBADF */
+	return -EISDIR; /* the doors' answer; the kernel's is EBADF */
 }
 
 int64_t mlc_vfs_dir_llseek(int64_t offset, int whence)
@@ -435,7 +435,7 @@ long mlc_vfs_copy_file_range_served(unsigned int in_mode, unsigned int out_mode)
 	if ((in_mode && (in_mode & MLC_S_IFMT) != MLC_S_IFREG) ||
 	    (out_mode && (out_mode & MLC_S_IFMT) != MLC_S_IFREG))
 		return -EINVAL;
-	return -EXDEV;		/* never the same filesystem as the other side */
+	return -EXDEV; /* never the same filesystem as the other side */
 }
 
 long mlc_vfs_splice_no_handler(void)
@@ -446,13 +446,13 @@ long mlc_vfs_splice_no_handler(void)
 /* --- record locks, flock: fs/locks.c ------------------------------------- */
 
 /* include/uapi/asm-generic/fcntl.h (x86_64 uses it). */
-#define MLC_F_GETLK		5
-#define MLC_F_SETLK		6
-#define MLC_F_SETLKW		7
-#define MLC_F_OFD_GETLK		36
-#define MLC_F_OFD_SETLK		37
-#define MLC_F_OFD_SETLKW	38
-#define MLC_F_UNLCK		2
+#define MLC_F_GETLK 5
+#define MLC_F_SETLK 6
+#define MLC_F_SETLKW 7
+#define MLC_F_OFD_GETLK 36
+#define MLC_F_OFD_SETLK 37
+#define MLC_F_OFD_SETLKW 38
+#define MLC_F_UNLCK 2
 
 bool mlc_vfs_is_lock_cmd(int cmd)
 {
@@ -494,14 +494,14 @@ int mlc_vfs_faccessat(unsigned int i_mode, int mode, bool may_override_perm,
 {
 	if (mode & ~(MLC_R_OK | MLC_W_OK | MLC_X_OK))
 		return -EINVAL;
-	if (!mode)		/* F_OK: the walk found it */
+	if (!mode) /* F_OK: the walk found it */
 		return 0;
 	return mlc_vfs_access(i_mode, mode, may_override_perm, in_root_group);
 }
 
 long mlc_vfs_readlink_not_symlink(void)
 {
-	return -EINVAL;		/* vfs_readlink() without ->get_link */
+	return -EINVAL; /* vfs_readlink() without ->get_link */
 }
 
 /* --- extended attributes ------------------------------------------------ */

@@ -295,7 +295,8 @@ int64_t mlc_vfs_dir_llseek(int64_t offset, int whence);
  * (generic_copy_file_checks()); else the copy crosses filesystems, EXDEV,
  * and callers fall back to read and write.
  */
-long mlc_vfs_copy_file_range_served(unsigned int in_mode, unsigned int out_mode);
+long mlc_vfs_copy_file_range_served(unsigned int in_mode,
+				    unsigned int out_mode);
 
 /* splice(2) to or from a served file: no splice_read/splice_write, EINVAL. */
 long mlc_vfs_splice_no_handler(void);

@@ -190,7 +190,7 @@ TEST(PreloadVfs, DirectoryAndOPathDescriptions)
 	EXPECT_FALSE(mlc_vfs_fd_has_file(O_PATH));
 	EXPECT_FALSE(mlc_vfs_fd_has_file(O_PATH | O_DIRECTORY | O_NOFOLLOW));
 	EXPECT_EQ(mlc_vfs_path_fd_op(), -EBADF);
-	EXPECT_EQ(mlc_vfs_path_fd_poll_mask(), 0x20u);	// POLLNVAL
+	EXPECT_EQ(mlc_vfs_path_fd_poll_mask(), 0x20u); // POLLNVAL
 	EXPECT_EQ(mlc_vfs_dir_read(), -EISDIR);
 	EXPECT_EQ(mlc_vfs_dir_write(), -EISDIR);
 	EXPECT_EQ(mlc_vfs_dir_llseek(0, SEEK_SET), 0);
@@ -209,9 +209,10 @@ TEST(PreloadVfs, CopiesLocksXattrsReadlink)
 	EXPECT_EQ(mlc_vfs_copy_file_range_served(chr, 0), -EINVAL);
 	EXPECT_EQ(mlc_vfs_copy_file_range_served(reg, dir), -EINVAL);
 	EXPECT_EQ(mlc_vfs_splice_no_handler(), -EINVAL);
-	for (int cmd : {F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW})
+	for (int cmd : { F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK,
+			 F_OFD_SETLKW })
 		EXPECT_TRUE(mlc_vfs_is_lock_cmd(cmd)) << cmd;
-	for (int cmd : {F_GETFL, F_SETFL, F_GETFD, F_DUPFD, F_SETOWN})
+	for (int cmd : { F_GETFL, F_SETFL, F_GETFD, F_DUPFD, F_SETOWN })
 		EXPECT_FALSE(mlc_vfs_is_lock_cmd(cmd)) << cmd;
 	SafeMemory mem;
 	mlc_host host{};
