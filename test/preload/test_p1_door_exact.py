@@ -395,6 +395,9 @@ class DoorExactTest(h.EmuTestCase):
                 # kernel: EBADF for both (fcntl's locks and flock need a file)
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 fcntl.lockf(fd, fcntl.LOCK_EX)
+        # kernel: EBADF (getdents64 of an O_PATH descriptor)
+        self.assertEqual(os.listdir(self.open_proc(self.SYSDIR, os.O_PATH)),
+                         ["mllibdev"])
 
     def test_record_locks_are_accepted_never_contended(self):
         flock_fmt = "@hhqqi4x"
