@@ -35,8 +35,8 @@ extern "C" {
 #endif
 
 struct statx;
-struct mlcpl_handle;	/* this process's view of one served description */
-struct mlcpl_vdir;	/* a listing of a directory the host lacks */
+struct mlcpl_handle; /* this process's view of one served description */
+struct mlcpl_vdir; /* a listing of a directory the host lacks */
 
 /* Every served descriptor's handle, indexed by descriptor. */
 extern struct mlcpl_handle **mlcpl_fds;
@@ -65,8 +65,8 @@ void mlcpl_exit(void);
 /* --- paths ------------------------------------------------------------- */
 enum mlcpl_kind { MLCPL_PASS, MLCPL_ERROR, MLCPL_FILE, MLCPL_DIR };
 struct mlcpl_lookup {
-	int kind;	/* MLCPL_PASS: not ours, the C library does it */
-	int err;	/* MLCPL_ERROR: the errno */
+	int kind; /* MLCPL_PASS: not ours, the C library does it */
+	int err; /* MLCPL_ERROR: the errno */
 	/* The table inode (MLCPL_FILE, MLCPL_DIR); with MLCPL_PASS, non-zero
 	 * for a host directory the table also has (/dev, /proc): its listing
 	 * gains the table's entries the host lacks. */
@@ -127,9 +127,18 @@ long mlcpl_mmap(struct mlcpl_handle *h, bool shared, bool prot_write,
 long mlcpl_getfl(int fd, struct mlcpl_handle *h);
 /* The poll mask (POLLIN ...) the file reports now. */
 unsigned int mlcpl_poll(struct mlcpl_handle *h);
-/* Whether the served node is a regular file (else a device/directory). */
-bool mlcpl_is_regular(struct mlcpl_handle *h);
 bool mlcpl_is_dir(struct mlcpl_handle *h);
+/* copy_file_range(2)/splice(2) with a served file on one side or both
+ * (the other NULL): the VFS's answer, never a copy. */
+long mlcpl_copy_file_range(struct mlcpl_handle *in, struct mlcpl_handle *out);
+long mlcpl_splice(struct mlcpl_handle *in, struct mlcpl_handle *out);
+/* fcntl(2)'s record-lock commands and flock(2) on a served file. */
+bool mlcpl_is_lock_cmd(int cmd);
+long mlcpl_lock(struct mlcpl_handle *h, int cmd, unsigned long arg);
+long mlcpl_flock(struct mlcpl_handle *h, int op);
+/* An extended-attribute call on a served node (the table keeps none). */
+enum { MLCPL_XATTR_GET, MLCPL_XATTR_LIST, MLCPL_XATTR_SET };
+long mlcpl_xattr(int op);
 
 /* --- identity ------------------------------------------------------------ */
 void mlcpl_stat_handle(struct mlcpl_handle *h, struct stat *st);
@@ -137,6 +146,8 @@ void mlcpl_stat_node(uint64_t ino, struct stat *st);
 void mlcpl_stat_to_statx(const struct stat *st, struct statx *stx);
 /* access(2): effective uses the effective ids (AT_EACCESS). */
 int mlcpl_access(uint64_t ino, int mode, bool effective);
+/* readlink(2) of a served node (never a symlink). */
+long mlcpl_readlink_node(uint64_t ino);
 /* The absolute path the description was opened with. */
 const char *mlcpl_path_of(struct mlcpl_handle *h);
 

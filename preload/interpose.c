@@ -38,6 +38,40 @@ extern void __chk_fail(void) __attribute__((noreturn));
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* name is another symbol of target, the same function (the *64 names on
+ * x86_64, the _FORTIFY_SOURCE forms that check nothing here). */
+#define ALIAS(name, target)          \
+	extern __typeof(target) name \
+		__attribute__((alias(#target), visibility("default")))
+
+/* The C library's own name, or ENOSYS where this glibc lacks it. */
+#define REAL_OR_ENOSYS(name, ...) \
+	(rl()->name ? rl()->name(__VA_ARGS__) : (errno = ENOSYS, -1))
+
+/* A call on descriptor fd: the door's (door_call, which sees the handle
+ * as h) when fd is served, else the C library's (real_call). */
+#define SERVED_OR_REAL(fd, door_call, real_call)           \
+	do {                                               \
+		struct mlcpl_handle *h = mlcpl_served(fd); \
+		if (h)                                     \
+			return ret(door_call);             \
+		return real_call;                          \
+	} while (0)
+
+/* The one variadic argument after last (a mode, an ioctl or fcntl
+ * argument), read only when present says it was passed. */
+#define VA_ONE(last, type, present)            \
+	({                                     \
+		type v_ = 0;                   \
+		if (present) {                 \
+			va_list ap;            \
+			va_start(ap, last);    \
+			v_ = va_arg(ap, type); \
+			va_end(ap);            \
+		}                              \
+		v_;                            \
+	})
+
 /* GCC cannot see that poll_served() fills the arrays it is given. */
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
@@ -69,7 +103,8 @@ static void std_sync(int fd);
 __attribute__((constructor)) static void preload_init(void)
 {
 	mlcpl_init();
-	for (int fd = 0; fd <= 2; fd++)	/* inherited: `cmd > /sys/.../control` */
+	for (int fd = 0; fd <= 2;
+	     fd++) /* inherited: `cmd > /sys/.../control` */
 		std_sync(fd);
 }
 
@@ -94,7 +129,7 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 		struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path, how);
 		if (l.kind != MLCPL_PASS) {
 			int fd = (int)ret(mlcpl_open(dirfd, path, &l, flags));
-			std_sync(fd);	/* `exec 1>/sys/...` after close(1) */
+			std_sync(fd); /* `exec 1>/sys/...` after close(1) */
 			return fd;
 		}
 		path = l.path;
@@ -104,59 +139,18 @@ static int do_openat(int dirfd, const char *path, int flags, mode_t mode)
 
 EXPORT int open(const char *path, int flags, ...)
 {
-	mode_t mode = 0;
-	if (needs_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	return do_openat(AT_FDCWD, path, flags, mode);
-}
-
-EXPORT int open64(const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	if (needs_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	return do_openat(AT_FDCWD, path, flags, mode);
+	return do_openat(AT_FDCWD, path, flags,
+			 VA_ONE(flags, mode_t, needs_mode(flags)));
 }
 
 EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
-	mode_t mode = 0;
-	if (needs_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	return do_openat(dirfd, path, flags, mode);
-}
-
-EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	mode_t mode = 0;
-	if (needs_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	return do_openat(dirfd, path, flags, mode);
+	return do_openat(dirfd, path, flags,
+			 VA_ONE(flags, mode_t, needs_mode(flags)));
 }
 
 /* _FORTIFY_SOURCE's forms of open without a mode argument. */
 EXPORT int __open_2(const char *path, int flags)
-{
-	return do_openat(AT_FDCWD, path, flags, 0);
-}
-
-EXPORT int __open64_2(const char *path, int flags)
 {
 	return do_openat(AT_FDCWD, path, flags, 0);
 }
@@ -166,20 +160,16 @@ EXPORT int __openat_2(int dirfd, const char *path, int flags)
 	return do_openat(dirfd, path, flags, 0);
 }
 
-EXPORT int __openat64_2(int dirfd, const char *path, int flags)
-{
-	return do_openat(dirfd, path, flags, 0);
-}
-
 EXPORT int creat(const char *path, mode_t mode)
 {
 	return do_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
-EXPORT int creat64(const char *path, mode_t mode)
-{
-	return do_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
-}
+ALIAS(open64, open);
+ALIAS(openat64, openat);
+ALIAS(__open64_2, __open_2);
+ALIAS(__openat64_2, __openat_2);
+ALIAS(creat64, creat);
 
 /* --- stdio: a served FILE is a cookie stream over the served descriptor -- */
 
@@ -257,10 +247,12 @@ static int mode_flags(const char *mode)
 
 static FILE *cookie_stream(int fd, const char *mode)
 {
-	cookie_io_functions_t io = {cookie_read, cookie_write, cookie_seek, cookie_close};
+	cookie_io_functions_t io = { cookie_read, cookie_write, cookie_seek,
+				     cookie_close };
 	FILE *f = fopencookie((void *)(intptr_t)fd, mode, io);
 	if (f)
-		f->_fileno = fd;	/* fileno() gives the descriptor, as on a real file */
+		f->_fileno =
+			fd; /* fileno() gives the descriptor, as on a real file */
 	return f;
 }
 
@@ -275,7 +267,8 @@ static FILE *do_fopen(const char *path, const char *mode)
 				errno = EINVAL;
 				return NULL;
 			}
-			int fd = (int)ret(mlcpl_open(AT_FDCWD, path, &l, flags));
+			int fd =
+				(int)ret(mlcpl_open(AT_FDCWD, path, &l, flags));
 			if (fd < 0)
 				return NULL;
 			FILE *f = cookie_stream(fd, mode);
@@ -295,10 +288,7 @@ EXPORT FILE *fopen(const char *path, const char *mode)
 	return do_fopen(path, mode);
 }
 
-EXPORT FILE *fopen64(const char *path, const char *mode)
-{
-	return do_fopen(path, mode);
-}
+ALIAS(fopen64, fopen);
 
 EXPORT FILE *fdopen(int fd, const char *mode)
 {
@@ -330,9 +320,9 @@ EXPORT FILE *fdopen(int fd, const char *mode)
  * stream of ours on that descriptor, which goes through the door; when the
  * descriptor stops being served the C library's own stream is put back. */
 
-static FILE *g_std_orig[3];	/* the C library's stream, while replaced */
-static FILE *g_std_ours[3];	/* ours, while descriptor N is served */
-static int g_std_closing;	/* set while we fclose() ours */
+static FILE *g_std_orig[3]; /* the C library's stream, while replaced */
+static FILE *g_std_ours[3]; /* ours, while descriptor N is served */
+static int g_std_closing; /* set while we fclose() ours */
 
 static FILE **std_var(int fd)
 {
@@ -357,7 +347,8 @@ static int std_seek(void *c, off64_t *pos, int whence)
 {
 	int fd = (int)(intptr_t)c;
 	struct mlcpl_handle *h = mlcpl_served(fd);
-	int64_t r = h ? mlcpl_lseek(h, *pos, whence) : rl()->lseek(fd, *pos, whence);
+	int64_t r = h ? mlcpl_lseek(h, *pos, whence) :
+			rl()->lseek(fd, *pos, whence);
 	if (r < 0)
 		return h ? (int)ret(r) : -1;
 	*pos = r;
@@ -379,8 +370,10 @@ static void std_sync(int fd)
 		return;
 	int served = mlcpl_served(fd) != NULL;
 	if (served && !g_std_ours[fd]) {
-		cookie_io_functions_t io = {std_read, std_write, std_seek, std_close};
-		FILE *f = fopencookie((void *)(intptr_t)fd, fd == 0 ? "r" : "w", io);
+		cookie_io_functions_t io = { std_read, std_write, std_seek,
+					     std_close };
+		FILE *f = fopencookie((void *)(intptr_t)fd, fd == 0 ? "r" : "w",
+				      io);
 		if (!f)
 			return;
 		/* glibc's buffering for a stream on a file that is no tty. */
@@ -395,7 +388,7 @@ static void std_sync(int fd)
 			*std_var(fd) = g_std_orig[fd];
 		g_std_ours[fd] = NULL;
 		g_std_closing = 1;
-		fclose(f);	/* flushed already (std_before) */
+		fclose(f); /* flushed already (std_before) */
 		g_std_closing = 0;
 	}
 }
@@ -454,12 +447,74 @@ EXPORT void closefrom(int lo)
 
 EXPORT ssize_t read(int fd, void *buf, size_t count)
 {
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_read(h, buf, count));
-	return rl()->read(fd, buf, count);
+	SERVED_OR_REAL(fd, mlcpl_read(h, buf, count),
+		       rl()->read(fd, buf, count));
 }
 
+EXPORT ssize_t write(int fd, const void *buf, size_t count)
+{
+	SERVED_OR_REAL(fd, mlcpl_write(h, buf, count),
+		       rl()->write(fd, buf, count));
+}
+
+EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
+{
+	SERVED_OR_REAL(fd, mlcpl_pread(h, buf, count, pos),
+		       rl()->pread(fd, buf, count, pos));
+}
+
+EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
+{
+	SERVED_OR_REAL(fd, mlcpl_pwrite(h, buf, count, pos),
+		       rl()->pwrite(fd, buf, count, pos));
+}
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	SERVED_OR_REAL(fd, mlcpl_readv(h, iov, iovcnt, false, 0),
+		       rl()->readv(fd, iov, iovcnt));
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	SERVED_OR_REAL(fd, mlcpl_writev(h, iov, iovcnt, false, 0),
+		       rl()->writev(fd, iov, iovcnt));
+}
+
+EXPORT ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t pos)
+{
+	SERVED_OR_REAL(fd, mlcpl_readv(h, iov, iovcnt, true, pos),
+		       rl()->preadv(fd, iov, iovcnt, pos));
+}
+
+EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t pos)
+{
+	SERVED_OR_REAL(fd, mlcpl_writev(h, iov, iovcnt, true, pos),
+		       rl()->pwritev(fd, iov, iovcnt, pos));
+}
+
+/* preadv2/pwritev2: offset -1 means the file position. */
+EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
+		       int flags)
+{
+	SERVED_OR_REAL(fd, mlcpl_readv(h, iov, iovcnt, pos != -1, pos),
+		       REAL_OR_ENOSYS(preadv2, fd, iov, iovcnt, pos, flags));
+}
+
+EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
+			int flags)
+{
+	SERVED_OR_REAL(fd, mlcpl_writev(h, iov, iovcnt, pos != -1, pos),
+		       REAL_OR_ENOSYS(pwritev2, fd, iov, iovcnt, pos, flags));
+}
+
+EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	SERVED_OR_REAL(fd, mlcpl_lseek(h, off, whence),
+		       rl()->lseek(fd, off, whence));
+}
+
+/* _FORTIFY_SOURCE's checked forms. */
 EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 {
 	if (count > buflen)
@@ -467,148 +522,22 @@ EXPORT ssize_t __read_chk(int fd, void *buf, size_t count, size_t buflen)
 	return read(fd, buf, count);
 }
 
-EXPORT ssize_t write(int fd, const void *buf, size_t count)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_write(h, buf, count));
-	return rl()->write(fd, buf, count);
-}
-
-EXPORT ssize_t pread(int fd, void *buf, size_t count, off_t pos)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_pread(h, buf, count, pos));
-	return rl()->pread(fd, buf, count, pos);
-}
-
-EXPORT ssize_t pread64(int fd, void *buf, size_t count, off64_t pos)
-{
-	return pread(fd, buf, count, pos);
-}
-
-EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos, size_t buflen)
+EXPORT ssize_t __pread_chk(int fd, void *buf, size_t count, off_t pos,
+			   size_t buflen)
 {
 	if (count > buflen)
 		__chk_fail();
 	return pread(fd, buf, count, pos);
 }
 
-EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t count, off64_t pos,
-			     size_t buflen)
-{
-	if (count > buflen)
-		__chk_fail();
-	return pread(fd, buf, count, pos);
-}
-
-EXPORT ssize_t pwrite(int fd, const void *buf, size_t count, off_t pos)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_pwrite(h, buf, count, pos));
-	return rl()->pwrite(fd, buf, count, pos);
-}
-
-EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t pos)
-{
-	return pwrite(fd, buf, count, pos);
-}
-
-EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_readv(h, iov, iovcnt, false, 0));
-	return rl()->readv(fd, iov, iovcnt);
-}
-
-EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_writev(h, iov, iovcnt, false, 0));
-	return rl()->writev(fd, iov, iovcnt);
-}
-
-EXPORT ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t pos)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_readv(h, iov, iovcnt, true, pos));
-	return rl()->preadv(fd, iov, iovcnt, pos);
-}
-
-EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int iovcnt, off64_t pos)
-{
-	return preadv(fd, iov, iovcnt, pos);
-}
-
-EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t pos)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_writev(h, iov, iovcnt, true, pos));
-	return rl()->pwritev(fd, iov, iovcnt, pos);
-}
-
-EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off64_t pos)
-{
-	return pwritev(fd, iov, iovcnt, pos);
-}
-
-/* preadv2/pwritev2: offset -1 means the file position. */
-EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
-		       int flags)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_readv(h, iov, iovcnt, pos != -1, pos));
-	if (!rl()->preadv2) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return rl()->preadv2(fd, iov, iovcnt, pos, flags);
-}
-
-EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int iovcnt, off64_t pos,
-			  int flags)
-{
-	return preadv2(fd, iov, iovcnt, pos, flags);
-}
-
-EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t pos,
-			int flags)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return ret(mlcpl_writev(h, iov, iovcnt, pos != -1, pos));
-	if (!rl()->pwritev2) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return rl()->pwritev2(fd, iov, iovcnt, pos, flags);
-}
-
-EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int iovcnt, off64_t pos,
-			   int flags)
-{
-	return pwritev2(fd, iov, iovcnt, pos, flags);
-}
-
-EXPORT off_t lseek(int fd, off_t off, int whence)
-{
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return (off_t)ret(mlcpl_lseek(h, off, whence));
-	return rl()->lseek(fd, off, whence);
-}
-
-EXPORT off64_t lseek64(int fd, off64_t off, int whence)
-{
-	return lseek(fd, off, whence);
-}
+ALIAS(pread64, pread);
+ALIAS(pwrite64, pwrite);
+ALIAS(preadv64, preadv);
+ALIAS(pwritev64, pwritev);
+ALIAS(preadv64v2, preadv2);
+ALIAS(pwritev64v2, pwritev2);
+ALIAS(lseek64, lseek);
+ALIAS(__pread64_chk, __pread_chk);
 
 /* sendfile from or to a served file: the door's read and write, in
  * chunks, as the kernel's splice would call them. */
@@ -622,13 +551,15 @@ static ssize_t copy_through(int out_fd, int in_fd, off_t *offset, size_t count)
 	if (offset && mlcpl_copy(&pos, offset, sizeof(pos)))
 		return ret(-EFAULT);
 	while (total < count) {
-		size_t want = count - total < sizeof(buf) ? count - total : sizeof(buf);
+		size_t want = count - total < sizeof(buf) ? count - total :
+							    sizeof(buf);
 		long n;
 		if (in)
-			n = offset ? mlcpl_pread(in, buf, want, pos) : mlcpl_read(in, buf, want);
+			n = offset ? mlcpl_pread(in, buf, want, pos) :
+				     mlcpl_read(in, buf, want);
 		else
-			n = offset ? rl()->pread(in_fd, buf, want, pos)
-				   : rl()->read(in_fd, buf, want);
+			n = offset ? rl()->pread(in_fd, buf, want, pos) :
+				     rl()->read(in_fd, buf, want);
 		if (n < 0 && !in)
 			n = -errno;
 		if (n <= 0) {
@@ -636,8 +567,8 @@ static ssize_t copy_through(int out_fd, int in_fd, off_t *offset, size_t count)
 				return ret(n);
 			break;
 		}
-		long w = out ? mlcpl_write(out, buf, (size_t)n)
-			     : rl()->write(out_fd, buf, (size_t)n);
+		long w = out ? mlcpl_write(out, buf, (size_t)n) :
+			       rl()->write(out_fd, buf, (size_t)n);
 		if (w < 0 && !out)
 			w = -errno;
 		if (w < 0) {
@@ -662,35 +593,28 @@ EXPORT ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count)
 	return rl()->sendfile(out_fd, in_fd, offset, count);
 }
 
-EXPORT ssize_t sendfile64(int out_fd, int in_fd, off64_t *offset, size_t count)
-{
-	return sendfile(out_fd, in_fd, offset, count);
-}
+ALIAS(sendfile64, sendfile);
 
-/* copy_file_range between a served file and anything: the kernel refuses
- * it across filesystems (EXDEV) and for a non-regular file (EINVAL);
- * callers then fall back to read and write. */
+/* copy_file_range and splice with a served file: the VFS model's answer
+ * (EXDEV, EINVAL); callers then fall back to read and write. */
 EXPORT ssize_t copy_file_range(int in_fd, off64_t *in_off, int out_fd,
 			       off64_t *out_off, size_t len, unsigned int flags)
 {
-	struct mlcpl_handle *in = mlcpl_served(in_fd), *out = mlcpl_served(out_fd);
-	if (in || out) {
-		if ((in && !mlcpl_is_regular(in)) || (out && !mlcpl_is_regular(out)))
-			return ret(-EINVAL);
-		return ret(-EXDEV);
-	}
-	if (!rl()->copy_file_range) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return rl()->copy_file_range(in_fd, in_off, out_fd, out_off, len, flags);
+	struct mlcpl_handle *in = mlcpl_served(in_fd),
+			    *out = mlcpl_served(out_fd);
+	if (in || out)
+		return ret(mlcpl_copy_file_range(in, out));
+	return REAL_OR_ENOSYS(copy_file_range, in_fd, in_off, out_fd, out_off,
+			      len, flags);
 }
 
 EXPORT ssize_t splice(int in_fd, off64_t *in_off, int out_fd, off64_t *out_off,
 		      size_t len, unsigned int flags)
 {
-	if (mlcpl_served(in_fd) || mlcpl_served(out_fd))
-		return ret(-EINVAL);
+	struct mlcpl_handle *in = mlcpl_served(in_fd),
+			    *out = mlcpl_served(out_fd);
+	if (in || out)
+		return ret(mlcpl_splice(in, out));
 	return rl()->splice(in_fd, in_off, out_fd, out_off, len, flags);
 }
 
@@ -698,29 +622,9 @@ EXPORT ssize_t splice(int in_fd, off64_t *in_off, int out_fd, off64_t *out_off,
 
 EXPORT int ioctl(int fd, unsigned long cmd, ...)
 {
-	va_list ap;
-	va_start(ap, cmd);
-	unsigned long arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	struct mlcpl_handle *h = mlcpl_served(fd);
-	if (h)
-		return (int)ret(mlcpl_ioctl(fd, h, cmd, arg));
-	return rl()->ioctl(fd, cmd, arg);
-}
-
-static int is_lock_cmd(int cmd)
-{
-	switch (cmd) {
-	case F_GETLK:
-	case F_SETLK:
-	case F_SETLKW:
-	case F_OFD_GETLK:
-	case F_OFD_SETLK:
-	case F_OFD_SETLKW:
-		return 1;
-	default:
-		return 0;
-	}
+	unsigned long arg = VA_ONE(cmd, unsigned long, 1);
+	SERVED_OR_REAL(fd, mlcpl_ioctl(fd, h, cmd, arg),
+		       rl()->ioctl(fd, cmd, arg));
 }
 
 static int do_fcntl(int fd, int cmd, unsigned long arg)
@@ -743,45 +647,23 @@ static int do_fcntl(int fd, int cmd, unsigned long arg)
 	default:
 		break;
 	}
-	if (is_lock_cmd(cmd)) {
-		/* Record locks on a served file: accepted, never contended
-		 * (the placeholder's own lock bytes must not be touched). */
-		struct flock fl;
-		if (mlcpl_copy(&fl, (void *)arg, sizeof(fl)))
-			return (int)ret(-EFAULT);
-		if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-			fl.l_type = F_UNLCK;
-			if (mlcpl_copy((void *)arg, &fl, sizeof(fl)))
-				return (int)ret(-EFAULT);
-		}
-		return 0;
-	}
+	/* Record locks: the door's (the placeholder's own lock bytes must
+	 * not be touched). */
+	if (mlcpl_is_lock_cmd(cmd))
+		return (int)ret(mlcpl_lock(h, cmd, arg));
 	return rl()->fcntl(fd, cmd, arg);
 }
 
 EXPORT int fcntl(int fd, int cmd, ...)
 {
-	va_list ap;
-	va_start(ap, cmd);
-	unsigned long arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	return do_fcntl(fd, cmd, arg);
+	return do_fcntl(fd, cmd, VA_ONE(cmd, unsigned long, 1));
 }
 
-EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	unsigned long arg = va_arg(ap, unsigned long);
-	va_end(ap);
-	return do_fcntl(fd, cmd, arg);
-}
+ALIAS(fcntl64, fcntl);
 
 EXPORT int flock(int fd, int op)
 {
-	if (mlcpl_served(fd))
-		return 0;	/* accepted, never contended (see do_fcntl) */
-	return rl()->flock(fd, op);
+	SERVED_OR_REAL(fd, mlcpl_flock(h, op), rl()->flock(fd, op));
 }
 
 EXPORT int dup(int fd)
@@ -820,23 +702,23 @@ EXPORT int dup3(int oldfd, int newfd, int flags)
 	return r;
 }
 
-EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd,
+		  off_t off)
 {
-	struct mlcpl_handle *h = (flags & MAP_ANONYMOUS) ? NULL : mlcpl_served(fd);
+	struct mlcpl_handle *h = (flags & MAP_ANONYMOUS) ? NULL :
+							   mlcpl_served(fd);
 	if (h) {
 		int type = flags & MAP_TYPE;
-		long r = mlcpl_mmap(h, type == MAP_SHARED || type == MAP_SHARED_VALIDATE,
-				    (prot & PROT_WRITE) != 0, len);
-		errno = r < 0 ? (int)-r : ENODEV;	/* no served file maps */
+		long r = mlcpl_mmap(
+			h, type == MAP_SHARED || type == MAP_SHARED_VALIDATE,
+			(prot & PROT_WRITE) != 0, len);
+		errno = r < 0 ? (int)-r : ENODEV; /* no served file maps */
 		return MAP_FAILED;
 	}
 	return rl()->mmap(addr, len, prot, flags, fd, off);
 }
 
-EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off64_t off)
-{
-	return mmap(addr, len, prot, flags, fd, off);
-}
+ALIAS(mmap64, mmap);
 
 /* --- poll and select: a served file answers at once with its mask ------- */
 
@@ -915,7 +797,7 @@ EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	short rev[n];
 	for (nfds_t i = 0; i < n; i++)
 		rev[i] = fds[i].revents;
-	struct timespec zero = {0, 0};
+	struct timespec zero = { 0, 0 };
 	int r = rl()->ppoll(fds, n, ready ? &zero : tmo, mask);
 	return poll_merge(fds, n, saved, rev, r, ready);
 }
@@ -933,14 +815,16 @@ static int select_served(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 		struct mlcpl_handle *h = mlcpl_served(fd);
 		if (!h)
 			continue;
-		int want_r = rd && FD_ISSET(fd, rd), want_w = wr && FD_ISSET(fd, wr);
+		int want_r = rd && FD_ISSET(fd, rd),
+		    want_w = wr && FD_ISSET(fd, wr);
 		int want_x = ex && FD_ISSET(fd, ex);
 		if (!want_r && !want_w && !want_x)
 			continue;
 		unsigned int m = mlcpl_poll(h);
 		if (want_r) {
 			FD_CLR(fd, rd);
-			if (m & (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP | POLLERR))
+			if (m & (POLLIN | POLLRDNORM | POLLRDBAND | POLLHUP |
+				 POLLERR))
 				FD_SET(fd, srd), ready++;
 		}
 		if (want_w) {
@@ -974,21 +858,23 @@ static int select_has_served(int nfds, fd_set *rd, fd_set *wr, fd_set *ex)
 {
 	if (mlcpl_fd_high < 0)
 		return 0;
-	for (int fd = 0; fd < nfds && fd < FD_SETSIZE && fd <= mlcpl_fd_high; fd++)
-		if (mlcpl_served(fd) && ((rd && FD_ISSET(fd, rd)) ||
-					 (wr && FD_ISSET(fd, wr)) ||
-					 (ex && FD_ISSET(fd, ex))))
+	for (int fd = 0; fd < nfds && fd < FD_SETSIZE && fd <= mlcpl_fd_high;
+	     fd++)
+		if (mlcpl_served(fd) &&
+		    ((rd && FD_ISSET(fd, rd)) || (wr && FD_ISSET(fd, wr)) ||
+		     (ex && FD_ISSET(fd, ex))))
 			return 1;
 	return 0;
 }
 
-EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tv)
+EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
+		  struct timeval *tv)
 {
 	if (!select_has_served(nfds, rd, wr, ex))
 		return rl()->select(nfds, rd, wr, ex, tv);
 	fd_set srd, swr, sex;
 	int ready = select_served(nfds, rd, wr, ex, &srd, &swr, &sex);
-	struct timeval zero = {0, 0};
+	struct timeval zero = { 0, 0 };
 	int r = rl()->select(nfds, rd, wr, ex, ready ? &zero : tv);
 	if (r < 0)
 		return r;
@@ -1003,7 +889,7 @@ EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 		return rl()->pselect(nfds, rd, wr, ex, ts, mask);
 	fd_set srd, swr, sex;
 	int ready = select_served(nfds, rd, wr, ex, &srd, &swr, &sex);
-	struct timespec zero = {0, 0};
+	struct timespec zero = { 0, 0 };
 	int r = rl()->pselect(nfds, rd, wr, ex, ready ? &zero : ts, mask);
 	if (r < 0)
 		return r;
@@ -1028,8 +914,8 @@ static int how_of(int at_flags)
 }
 
 /* 1 when handled (result in *r), 0 to pass *path through. */
-static int stat_served(int dirfd, const char **pathp, struct stat *out, int flags,
-		       int how, int *r)
+static int stat_served(int dirfd, const char **pathp, struct stat *out,
+		       int flags, int how, int *r)
 {
 	const char *path = *pathp;
 	struct stat st;
@@ -1043,7 +929,8 @@ static int stat_served(int dirfd, const char **pathp, struct stat *out, int flag
 	}
 	if (!watching())
 		return 0;
-	struct mlcpl_lookup l = mlcpl_lookup_path(dirfd, path, how_of(flags) | how);
+	struct mlcpl_lookup l =
+		mlcpl_lookup_path(dirfd, path, how_of(flags) | how);
 	if (l.kind == MLCPL_PASS) {
 		*pathp = l.path;
 		return 0;
@@ -1070,7 +957,8 @@ static int stat_path(int dirfd, const char *path, struct stat *out, int flags)
 	if (!watching() || path != orig || !path ||
 	    ((flags & AT_EMPTY_PATH) && empty_path(path)))
 		return r;
-	if (r == 0 ? !mlcpl_is_placeholder(out) : (errno != ENOENT && errno != ENOTDIR))
+	if (r == 0 ? !mlcpl_is_placeholder(out) :
+		     (errno != ENOENT && errno != ENOTDIR))
 		return r;
 	int err = r == 0 ? 0 : errno;
 	errno = err;
@@ -1165,7 +1053,8 @@ EXPORT int __fxstat(int ver, int fd, struct stat *st)
 	int r;
 	if (fstat_served(fd, st, &r))
 		return r;
-	return rl()->fxstat ? rl()->fxstat(ver, fd, st) : rl()->fstat(fd, st);
+	return rl()->__fxstat ? rl()->__fxstat(ver, fd, st) :
+				rl()->fstat(fd, st);
 }
 
 EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
@@ -1173,7 +1062,8 @@ EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 	return __fxstat(ver, fd, (struct stat *)st);
 }
 
-EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st,
+		      int flags)
 {
 	(void)ver;
 	return stat_path(dirfd, path, st, flags);
@@ -1198,7 +1088,8 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 		}
 	} else if (watching()) {
 		struct mlcpl_lookup l = mlcpl_lookup_path(
-			dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
+			dirfd, path,
+			(flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
 		if (l.kind == MLCPL_ERROR)
 			return (int)ret(-l.err);
 		if (l.kind != MLCPL_PASS) {
@@ -1214,14 +1105,11 @@ EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
 			return (int)ret(-EFAULT);
 		return r;
 	}
-	if (!rl()->statx) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return rl()->statx(dirfd, path, flags, mask, stx);
+	return REAL_OR_ENOSYS(statx, dirfd, path, flags, mask, stx);
 }
 
-static int access_served(int dirfd, const char **pathp, int mode, int flags, int *r)
+static int access_served(int dirfd, const char **pathp, int mode, int flags,
+			 int *r)
 {
 	const char *path = *pathp;
 	if (!watching())
@@ -1229,14 +1117,16 @@ static int access_served(int dirfd, const char **pathp, int mode, int flags, int
 	if ((flags & AT_EMPTY_PATH) && empty_path(path))
 		return 0;
 	struct mlcpl_lookup l = mlcpl_lookup_path(
-		dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
+		dirfd, path,
+		(flags & AT_SYMLINK_NOFOLLOW) ? MLCPL_NOFOLLOW : 0);
 	if (l.kind == MLCPL_PASS) {
 		*pathp = l.path;
 		return 0;
 	}
-	*r = l.kind == MLCPL_ERROR
-		     ? (int)ret(-l.err)
-		     : (int)ret(mlcpl_access(l.ino, mode, (flags & AT_EACCESS) != 0));
+	*r = l.kind == MLCPL_ERROR ?
+		     (int)ret(-l.err) :
+		     (int)ret(mlcpl_access(l.ino, mode,
+					   (flags & AT_EACCESS) != 0));
 	return 1;
 }
 
@@ -1264,15 +1154,12 @@ EXPORT int euidaccess(const char *path, int mode)
 	return rl()->euidaccess(path, mode);
 }
 
-EXPORT int eaccess(const char *path, int mode)
-{
-	return euidaccess(path, mode);
-}
+ALIAS(eaccess, euidaccess);
 
 /* readlink("/proc/self/fd/N") of a served descriptor: the path it was
  * opened with, as the kernel shows it.  A served node is no symlink. */
-static int readlink_served(int dirfd, const char **pathp, char *buf, size_t size,
-			   ssize_t *r)
+static int readlink_served(int dirfd, const char **pathp, char *buf,
+			   size_t size, ssize_t *r)
 {
 	const char *path = *pathp;
 	if (!watching() || !path)
@@ -1291,7 +1178,7 @@ static int readlink_served(int dirfd, const char **pathp, char *buf, size_t size
 		*pathp = l.path;
 		return 0;
 	}
-	*r = ret(l.kind == MLCPL_ERROR ? -l.err : -EINVAL);
+	*r = ret(l.kind == MLCPL_ERROR ? -l.err : mlcpl_readlink_node(l.ino));
 	return 1;
 }
 
@@ -1303,7 +1190,8 @@ EXPORT ssize_t readlink(const char *path, char *buf, size_t size)
 	return rl()->readlink(path, buf, size);
 }
 
-EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t size, size_t buflen)
+EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t size,
+			      size_t buflen)
 {
 	if (size > buflen)
 		__chk_fail();
@@ -1320,8 +1208,8 @@ EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size)
 
 /* --- extended attributes: a served node has none (the table keeps none) -- */
 
-/* -errno for a served path (none: ENODATA to get, an empty list, ENOTSUP
- * to set or remove); 1 when the path is not served. */
+/* The door's answer for a served path (the VFS model's: ENODATA to get,
+ * an empty list, EOPNOTSUPP to set or remove); 1 when it is not served. */
 static long xattr_path(const char **pathp, int op, int how)
 {
 	const char *path = *pathp;
@@ -1334,19 +1222,19 @@ static long xattr_path(const char **pathp, int op, int how)
 	}
 	if (l.kind == MLCPL_ERROR)
 		return -l.err;
-	return op == 0 ? -ENODATA : op == 1 ? 0 : -ENOTSUP;
+	return mlcpl_xattr(op);
 }
 
 static long xattr_fd(int fd, int op)
 {
 	if (!mlcpl_served(fd))
 		return 1;
-	return op == 0 ? -ENODATA : op == 1 ? 0 : -ENOTSUP;
+	return mlcpl_xattr(op);
 }
 
-#define XATTR_GET 0
-#define XATTR_LIST 1
-#define XATTR_SET 2
+#define XATTR_GET MLCPL_XATTR_GET
+#define XATTR_LIST MLCPL_XATTR_LIST
+#define XATTR_SET MLCPL_XATTR_SET
 
 EXPORT ssize_t getxattr(const char *path, const char *name, void *v, size_t n)
 {
@@ -1391,14 +1279,15 @@ EXPORT int setxattr(const char *path, const char *name, const void *v, size_t n,
 	return r != 1 ? (int)ret(r) : rl()->setxattr(path, name, v, n, flags);
 }
 
-EXPORT int lsetxattr(const char *path, const char *name, const void *v, size_t n,
-		     int flags)
+EXPORT int lsetxattr(const char *path, const char *name, const void *v,
+		     size_t n, int flags)
 {
 	long r = xattr_path(&path, XATTR_SET, MLCPL_NOFOLLOW);
 	return r != 1 ? (int)ret(r) : rl()->lsetxattr(path, name, v, n, flags);
 }
 
-EXPORT int fsetxattr(int fd, const char *name, const void *v, size_t n, int flags)
+EXPORT int fsetxattr(int fd, const char *name, const void *v, size_t n,
+		     int flags)
 {
 	long r = xattr_fd(fd, XATTR_SET);
 	return r != 1 ? (int)ret(r) : rl()->fsetxattr(fd, name, v, n, flags);
@@ -1433,18 +1322,16 @@ EXPORT DIR *opendir(const char *path)
 			return NULL;
 		}
 		path = l.path;
-		if (l.kind == MLCPL_FILE) {
-			errno = ENOTDIR;
-			return NULL;
-		}
-		if (l.kind == MLCPL_DIR) {
-			int fd = (int)ret(mlcpl_open(AT_FDCWD, path, &l,
-						     O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		/* A served file: the open's O_DIRECTORY check (ENOTDIR). */
+		if (l.kind == MLCPL_FILE || l.kind == MLCPL_DIR) {
+			int fd = (int)ret(
+				mlcpl_open(AT_FDCWD, path, &l,
+					   O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 			if (fd < 0)
 				return NULL;
 			return (DIR *)mlcpl_vdir_from_fd(fd, mlcpl_served(fd));
 		}
-		if (l.ino) {	/* /dev, /proc: the host's, plus what it lacks */
+		if (l.ino) { /* /dev, /proc: the host's, plus what it lacks */
 			DIR *d = rl()->opendir(path);
 			mlcpl_merge_open(d, l.ino);
 			return d;
@@ -1513,7 +1400,8 @@ EXPORT int closedir(DIR *d)
 
 /* --- signals: the copy guard stays first for SIGSEGV and SIGBUS ------------- */
 
-EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+EXPORT int sigaction(int sig, const struct sigaction *act,
+		     struct sigaction *old)
 {
 	if (sig > 0 && sig < NSIG && mlcpl_guards_signal(sig))
 		return mlcpl_guarded_sigaction(sig, act, old);
@@ -1555,7 +1443,8 @@ EXPORT int posix_spawn(pid_t *pid, const char *path,
 		       const posix_spawnattr_t *attr, char *const argv[],
 		       char *const envp[])
 {
-	return rl()->posix_spawn(pid, path, fa, attr, argv, mlcpl_child_env(envp));
+	return rl()->posix_spawn(pid, path, fa, attr, argv,
+				 mlcpl_child_env(envp));
 }
 
 EXPORT int posix_spawnp(pid_t *pid, const char *file,
@@ -1563,5 +1452,15 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file,
 			const posix_spawnattr_t *attr, char *const argv[],
 			char *const envp[])
 {
-	return rl()->posix_spawnp(pid, file, fa, attr, argv, mlcpl_child_env(envp));
+	return rl()->posix_spawnp(pid, file, fa, attr, argv,
+				  mlcpl_child_env(envp));
 }
+
+/* Each definition above has the prototype libc_functions.def gives its
+ * name, which is the C library's. */
+#define MLCPL_LIBC(ret, name, params, need)                           \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(name), \
+						    ret params),      \
+		       #name "'s prototype differs from libc_functions.def");
+#include "preload/libc_functions.def"
+#undef MLCPL_LIBC

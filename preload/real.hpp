@@ -14,4 +14,4 @@ inline const Real &real()
 	return *rl();
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

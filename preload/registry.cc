@@ -19,30 +19,31 @@ namespace mlc::preload {
 
 namespace {
 
-constexpr uint64_t kMagic = 0x31444f4645524f43ULL;	// "COREFOD1"
-constexpr uint32_t kVersion = 2;	// 2: RobustMutex keeps its owner's pid
+constexpr uint64_t kMagic = 0x31444f4645524f43ULL; // "COREFOD1"
+constexpr uint32_t kVersion = 2; // 2: RobustMutex keeps its owner's pid
 constexpr size_t kHeaderSize = 4096;
-constexpr size_t kFileSize = kHeaderSize + size_t{kSlotCount} * kSlotSize;
+constexpr size_t kFileSize = kHeaderSize + size_t{ kSlotCount } * kSlotSize;
 // Lock bytes live far from the data (locks need no data behind them).
-constexpr off_t kLockBase = off_t{1} << 30;
+constexpr off_t kLockBase = off_t{ 1 } << 30;
 // A placeholder's position: kPosBase + (generation << kSlotBits | slot),
 // far beyond the end of the file (a read the door does not see, such as a
 // C library's internal one, finds EOF, never the registry's bytes) and
 // below 2^40, which every filesystem's largest file size allows.
 constexpr unsigned kSlotBits = 12;
-constexpr uint64_t kGenMask = (uint64_t{1} << 24) - 1;
-constexpr uint64_t kPosBase = uint64_t{1} << 36;
+constexpr uint64_t kGenMask = (uint64_t{ 1 } << 24) - 1;
+constexpr uint64_t kPosBase = uint64_t{ 1 } << 36;
 static_assert(kSlotCount <= (1u << kSlotBits));
-static_assert(kPosBase > kFileSize && kPosBase + (kGenMask << kSlotBits) +
-						 (1u << kSlotBits) < (uint64_t{1} << 40));
+static_assert(kPosBase > kFileSize &&
+	      kPosBase + (kGenMask << kSlotBits) + (1u << kSlotBits) <
+		      (uint64_t{ 1 } << 40));
 
 struct Header {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t slot_count;
 	uint64_t slot_size;
-	RobustMutex lock;	// allocation and release of slots
-	uint32_t high_water;	// slots [high_water, slot_count) were never used
+	RobustMutex lock; // allocation and release of slots
+	uint32_t high_water; // slots [high_water, slot_count) were never used
 };
 static_assert(sizeof(Header) <= kHeaderSize);
 static_assert(sizeof(SlotRecord) <= kSlotSize);
@@ -54,7 +55,7 @@ Header &header(void *base)
 
 int fcntl_lock(int fd, int cmd, short type, off_t start)
 {
-	struct flock fl{};
+	struct flock fl {};
 	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = start;
@@ -66,7 +67,8 @@ int fcntl_lock(int fd, int cmd, short type, off_t start)
 // Opens path read-write, refusing a symlink or anything not our own file.
 int open_own(const std::filesystem::path &path, int extra)
 {
-	int fd = real().open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC | extra, 0600);
+	int fd = real().open(path.c_str(),
+			     O_RDWR | O_NOFOLLOW | O_CLOEXEC | extra, 0600);
 	if (fd < 0)
 		return -1;
 	struct stat st;
@@ -84,30 +86,33 @@ void create(const std::filesystem::path &path)
 {
 	std::string tmp = path.string() + ".new." + std::to_string(getpid());
 	unlink(tmp.c_str());
-	int fd = real().open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
-					 O_CLOEXEC, 0600);
+	int fd = real().open(tmp.c_str(),
+			     O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			     0600);
 	if (fd < 0)
 		return;
 	if (ftruncate(fd, kFileSize) == 0) {
-		void *base = real().mmap(nullptr, kHeaderSize, PROT_READ | PROT_WRITE,
-					 MAP_SHARED, fd, 0);
+		void *base = real().mmap(nullptr, kHeaderSize,
+					 PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+					 0);
 		if (base != MAP_FAILED) {
 			Header &h = header(base);
 			h.version = kVersion;
 			h.slot_count = kSlotCount;
 			h.slot_size = kSlotSize;
 			h.lock.init();
-			std::atomic_ref<uint64_t>(h.magic).store(kMagic,
-								 std::memory_order_release);
+			std::atomic_ref<uint64_t>(h.magic).store(
+				kMagic, std::memory_order_release);
 			munmap(base, kHeaderSize);
-			(void)link(tmp.c_str(), path.c_str());	// EEXIST: theirs wins
+			(void)link(tmp.c_str(),
+				   path.c_str()); // EEXIST: theirs wins
 		}
 	}
 	real().close(fd);
 	unlink(tmp.c_str());
 }
 
-}  // namespace
+} // namespace
 
 std::unique_ptr<Registry> Registry::open(const std::filesystem::path &path)
 {
@@ -119,20 +124,21 @@ std::unique_ptr<Registry> Registry::open(const std::filesystem::path &path)
 	if (fd < 0)
 		return nullptr;
 	struct stat st;
-	if (real().fstat(fd, &st) != 0 || static_cast<size_t>(st.st_size) < kFileSize) {
+	if (real().fstat(fd, &st) != 0 ||
+	    static_cast<size_t>(st.st_size) < kFileSize) {
 		real().close(fd);
 		errno = EINVAL;
 		return nullptr;
 	}
-	void *base = real().mmap(nullptr, kFileSize, PROT_READ | PROT_WRITE, MAP_SHARED,
-				 fd, 0);
+	void *base = real().mmap(nullptr, kFileSize, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED) {
 		real().close(fd);
 		return nullptr;
 	}
 	const Header &h = header(base);
-	if (std::atomic_ref<const uint64_t>(h.magic).load(std::memory_order_acquire) !=
-		    kMagic ||
+	if (std::atomic_ref<const uint64_t>(h.magic).load(
+		    std::memory_order_acquire) != kMagic ||
 	    h.version != kVersion || h.slot_count != kSlotCount ||
 	    h.slot_size != kSlotSize) {
 		munmap(base, kFileSize);
@@ -160,19 +166,20 @@ Registry::~Registry()
 
 SlotRecord &Registry::slot(uint32_t i) const
 {
-	return *reinterpret_cast<SlotRecord *>(static_cast<char *>(base_) + kHeaderSize +
-					       size_t{i} * kSlotSize);
+	return *reinterpret_cast<SlotRecord *>(static_cast<char *>(base_) +
+					       kHeaderSize +
+					       size_t{ i } * kSlotSize);
 }
 
 bool Registry::held(uint32_t i) const
 {
-	struct flock fl{};
+	struct flock fl {};
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	fl.l_start = kLockBase + i;
 	fl.l_len = 1;
 	if (real().fcntl(probe_fd_, F_OFD_GETLK, &fl) != 0)
-		return true;	// cannot tell: keep it
+		return true; // cannot tell: keep it
 	return fl.l_type != F_UNLCK;
 }
 
@@ -215,19 +222,22 @@ int Registry::open_placeholder(uint32_t i, int flags)
 	// always read-only (the read lock needs no more, and a write the door
 	// does not see fails with EBADF instead of landing in the registry);
 	// the door reports the program's (mlc_vfs_getfl()).
-	constexpr int kKept = O_CLOEXEC | O_NONBLOCK | O_APPEND | O_ASYNC | O_DSYNC |
-			      O_SYNC | O_NOATIME;
-	int fd = real().open(path_.c_str(), O_RDONLY | O_NOFOLLOW | (flags & kKept));
+	constexpr int kKept = O_CLOEXEC | O_NONBLOCK | O_APPEND | O_ASYNC |
+			      O_DSYNC | O_SYNC | O_NOATIME;
+	int fd = real().open(path_.c_str(),
+			     O_RDONLY | O_NOFOLLOW | (flags & kKept));
 	if (fd < 0)
 		return -errno;
 	struct stat st;
-	if (real().fstat(fd, &st) != 0 || !is_placeholder(st.st_dev, st.st_ino) ||
+	if (real().fstat(fd, &st) != 0 ||
+	    !is_placeholder(st.st_dev, st.st_ino) ||
 	    fcntl_lock(fd, F_OFD_SETLK, F_RDLCK, kLockBase + i) != 0) {
 		int err = errno ? errno : EIO;
 		real().close(fd);
 		return -err;
 	}
-	uint64_t name = kPosBase + (((slot(i).gen & kGenMask) << kSlotBits) | i);
+	uint64_t name =
+		kPosBase + (((slot(i).gen & kGenMask) << kSlotBits) | i);
 	if (real().lseek(fd, static_cast<off_t>(name), SEEK_SET) < 0) {
 		int err = errno;
 		real().close(fd);
@@ -264,7 +274,8 @@ bool Registry::claim_if_gone(uint32_t i, uint64_t gen)
 {
 	RobustLock guard(header(base_).lock, "the preload registry");
 	SlotRecord &r = slot(i);
-	if (r.state != kSlotLive || (r.gen & kGenMask) != (gen & kGenMask) || held(i))
+	if (r.state != kSlotLive || (r.gen & kGenMask) != (gen & kGenMask) ||
+	    held(i))
 		return false;
 	r.state = kSlotReleasing;
 	r.owner_pid = getpid();
@@ -285,7 +296,8 @@ std::vector<uint32_t> Registry::claim_all_gone()
 			gone = owner_dead(r) && !held(i);
 		if (!gone)
 			continue;
-		if (r.state == kSlotOpening) {	// never opened: nothing to release
+		if (r.state ==
+		    kSlotOpening) { // never opened: nothing to release
 			r.state = kSlotFree;
 			continue;
 		}
@@ -296,4 +308,4 @@ std::vector<uint32_t> Registry::claim_all_gone()
 	return out;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

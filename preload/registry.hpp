@@ -36,9 +36,9 @@ namespace mlc::preload {
 
 enum SlotState : uint32_t {
 	kSlotFree = 0,
-	kSlotOpening = 1,	// being opened by owner_pid
-	kSlotLive = 2,		// a description that exists
-	kSlotReleasing = 3,	// its release runs in owner_pid
+	kSlotOpening = 1, // being opened by owner_pid
+	kSlotLive = 2, // a description that exists
+	kSlotReleasing = 3, // its release runs in owner_pid
 };
 
 constexpr size_t kSlotSize = 16384;
@@ -47,18 +47,19 @@ constexpr uint32_t kSlotCount = 1024;
 struct SlotRecord {
 	uint32_t state;
 	int32_t owner_pid;
-	uint64_t gen;			// bumped at every allocation
-	int32_t open_flags;		// as the program passed them
-	uint32_t uid, gid;		// the opener's (effective) credentials
-	uint32_t kind;			// 0: a file, 1: a path only (O_PATH, directory)
-	RobustMutex lock;		// one operation at a time
-	int64_t pos;			// the file position
-	uint64_t state_version;		// bumped at every save of state[]
+	uint64_t gen; // bumped at every allocation
+	int32_t open_flags; // as the program passed them
+	uint32_t uid, gid; // the opener's (effective) credentials
+	uint32_t kind; // 0: a file, 1: a path only (O_PATH, directory)
+	RobustMutex lock; // one operation at a time
+	int64_t pos; // the file position
+	uint64_t state_version; // bumped at every save of state[]
 	uint32_t state_len;
 	uint32_t reserved;
-	char node_path[128];		// the table path ("dev/mlcore")
-	char real_path[512];		// the absolute path as opened
-	alignas(64) unsigned char bytes[1];	// the OpenFile's state, kStateMax at most
+	char node_path[128]; // the table path ("dev/mlcore")
+	char real_path[512]; // the absolute path as opened
+	alignas(64) unsigned char bytes
+		[1]; // the OpenFile's state, kStateMax at most
 };
 
 constexpr size_t kStateMax = kSlotSize - offsetof(SlotRecord, bytes);
@@ -67,11 +68,15 @@ class Registry {
 public:
 	// Opens (creating if needed) the registry file at path.  nullptr with
 	// errno set when it cannot.
-	static std::unique_ptr<Registry> open(const std::filesystem::path &path);
+	static std::unique_ptr<Registry>
+	open(const std::filesystem::path &path);
 	~Registry();
 
 	SlotRecord &slot(uint32_t i) const;
-	const std::filesystem::path &path() const { return path_; }
+	const std::filesystem::path &path() const
+	{
+		return path_;
+	}
 
 	// Whether fd (from fstat) is a placeholder of this registry.
 	bool is_placeholder(dev_t dev, ino_t ino) const
@@ -106,11 +111,11 @@ private:
 	bool owner_dead(const SlotRecord &r) const;
 
 	std::filesystem::path path_;
-	int probe_fd_ = -1;	// an OFD of our own that never locks anything
+	int probe_fd_ = -1; // an OFD of our own that never locks anything
 	dev_t dev_ = 0;
 	ino_t ino_ = 0;
 	void *base_ = nullptr;
 	size_t size_ = 0;
 };
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

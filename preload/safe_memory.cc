@@ -23,7 +23,7 @@ constexpr mlc_uptr kTaskSize = 0x00007ffffffff000ULL;
 // The recovery point of the copy in flight on this thread, if any.
 __thread sigjmp_buf *t_recover __attribute__((tls_model("initial-exec")));
 
-std::atomic<bool> g_installed{false};
+std::atomic<bool> g_installed{ false };
 std::mutex g_install_mu;
 // The program's own actions for the signals we guard (index by signal).
 struct sigaction g_program[_NSIG];
@@ -51,7 +51,7 @@ void chain(int sig, siginfo_t *info, void *ctx)
 	// The default action: restore it and let the signal happen again.  A
 	// fault re-executes the instruction on return; a sent signal is sent
 	// again.
-	struct sigaction dfl{};
+	struct sigaction dfl {};
 	dfl.sa_handler = SIG_DFL;
 	real().sigaction(sig, &dfl, nullptr);
 	if (info->si_code <= 0)
@@ -69,7 +69,8 @@ void on_fault(int sig, siginfo_t *info, void *ctx)
 
 // Byte by byte after a fault, to copy exactly the accessible prefix.
 // Returns the bytes not copied.
-__attribute__((noinline)) size_t copy_prefix(void *dst, const void *src, size_t len)
+__attribute__((noinline)) size_t copy_prefix(void *dst, const void *src,
+					     size_t len)
 {
 	volatile size_t done = 0;
 	sigjmp_buf jb;
@@ -78,7 +79,7 @@ __attribute__((noinline)) size_t copy_prefix(void *dst, const void *src, size_t 
 		return len - done;
 	}
 	t_recover = &jb;
-	asm volatile("" ::: "memory");	// armed before the first access
+	asm volatile("" ::: "memory"); // armed before the first access
 	auto *d = static_cast<volatile unsigned char *>(dst);
 	auto *s = static_cast<const volatile unsigned char *>(src);
 	while (done < len) {
@@ -90,9 +91,10 @@ __attribute__((noinline)) size_t copy_prefix(void *dst, const void *src, size_t 
 	return 0;
 }
 
-}  // namespace
+} // namespace
 
-__attribute__((noinline)) size_t guarded_copy(void *dst, const void *src, size_t len)
+__attribute__((noinline)) size_t guarded_copy(void *dst, const void *src,
+					      size_t len)
 {
 	if (!g_installed.load(std::memory_order_acquire)) [[unlikely]]
 		install_fault_guard();
@@ -102,9 +104,9 @@ __attribute__((noinline)) size_t guarded_copy(void *dst, const void *src, size_t
 		return copy_prefix(dst, src, len);
 	}
 	t_recover = &jb;
-	asm volatile("" ::: "memory");	// armed before the copy
+	asm volatile("" ::: "memory"); // armed before the copy
 	std::memcpy(dst, src, len);
-	asm volatile("" ::: "memory");	// disarmed after it
+	asm volatile("" ::: "memory"); // disarmed after it
 	t_recover = nullptr;
 	return 0;
 }
@@ -113,8 +115,9 @@ size_t SafeMemory::copy_from(void *dst, mlc_uptr src, size_t len)
 {
 	size_t left = len;
 	if (accessible_range(src, len))
-		left = guarded_copy(dst, reinterpret_cast<const void *>(src), len);
-	if (left)	// the kernel zero-fills what it could not copy
+		left = guarded_copy(dst, reinterpret_cast<const void *>(src),
+				    len);
+	if (left) // the kernel zero-fills what it could not copy
 		std::memset(static_cast<char *>(dst) + (len - left), 0, left);
 	return left;
 }
@@ -139,19 +142,20 @@ void install_fault_guard()
 	std::lock_guard<std::mutex> lock(g_install_mu);
 	if (g_installed.load(std::memory_order_relaxed))
 		return;
-	struct sigaction ours{};
+	struct sigaction ours {};
 	ours.sa_sigaction = on_fault;
 	// SA_NODEFER: the signal stays unblocked after the jump back.
 	ours.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&ours.sa_mask);
-	for (int sig : {SIGSEGV, SIGBUS})
+	for (int sig : { SIGSEGV, SIGBUS })
 		real().sigaction(sig, &ours, &g_program[sig]);
 	g_installed.store(true, std::memory_order_release);
 }
 
 // Async-signal-safe like sigaction itself: no lock (a racing pair of
 // sigaction calls for one signal is the program's race either way).
-int guarded_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+int guarded_sigaction(int sig, const struct sigaction *act,
+		      struct sigaction *old)
 {
 	if (old)
 		*old = g_program[sig];
@@ -160,4 +164,4 @@ int guarded_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 	return 0;
 }
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

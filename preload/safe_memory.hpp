@@ -36,7 +36,8 @@ void install_fault_guard();
 // sigaction(2) as the program sees it while the guard is installed: for
 // SIGSEGV and SIGBUS it records and reports the program's action instead
 // of replacing ours.  Returns -1 (errno set) like sigaction.
-int guarded_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+int guarded_sigaction(int sig, const struct sigaction *act,
+		      struct sigaction *old);
 bool guards_signal(int sig);
 
-}  // namespace mlc::preload
+} // namespace mlc::preload

@@ -393,3 +393,130 @@ int mlc_vfs_access(unsigned int i_mode, int want, bool may_override_perm,
 	bits = in_root_group ? (i_mode >> 3) & 7 : i_mode & 7;
 	return (want & ~bits) ? -EACCES : 0;
 }
+
+/* --- directories and O_PATH descriptors -------------------------------- */
+
+bool mlc_vfs_fd_has_file(int open_flags)
+{
+	return !(open_flags & MLC_O_PATH);
+}
+
+long mlc_vfs_path_fd_op(void)
+{
+	return -EBADF;
+}
+
+unsigned int mlc_vfs_path_fd_poll_mask(void)
+{
+	return POLLNVAL;
+}
+
+long mlc_vfs_dir_read(void)
+{
+	return -EISDIR;
+}
+
+long mlc_vfs_dir_write(void)
+{
+	return -EISDIR; /* the doors' answer; the kernel's is EBADF */
+}
+
+int64_t mlc_vfs_dir_llseek(int64_t offset, int whence)
+{
+	/* a readdir cursor the doors keep at 0: only a rewind succeeds */
+	return offset == 0 && whence == MLC_SEEK_SET ? 0 : -EINVAL;
+}
+
+/* --- copy_file_range, splice ------------------------------------------ */
+
+long mlc_vfs_copy_file_range_served(unsigned int in_mode, unsigned int out_mode)
+{
+	/* generic_copy_file_checks(): a served side must be a regular file */
+	if ((in_mode && (in_mode & MLC_S_IFMT) != MLC_S_IFREG) ||
+	    (out_mode && (out_mode & MLC_S_IFMT) != MLC_S_IFREG))
+		return -EINVAL;
+	return -EXDEV; /* never the same filesystem as the other side */
+}
+
+long mlc_vfs_splice_no_handler(void)
+{
+	return -EINVAL;
+}
+
+/* --- record locks, flock: fs/locks.c ------------------------------------- */
+
+/* include/uapi/asm-generic/fcntl.h (x86_64 uses it). */
+#define MLC_F_GETLK 5
+#define MLC_F_SETLK 6
+#define MLC_F_SETLKW 7
+#define MLC_F_OFD_GETLK 36
+#define MLC_F_OFD_SETLK 37
+#define MLC_F_OFD_SETLKW 38
+#define MLC_F_UNLCK 2
+
+bool mlc_vfs_is_lock_cmd(int cmd)
+{
+	switch (cmd) {
+	case MLC_F_GETLK:
+	case MLC_F_SETLK:
+	case MLC_F_SETLKW:
+	case MLC_F_OFD_GETLK:
+	case MLC_F_OFD_SETLK:
+	case MLC_F_OFD_SETLKW:
+		return true;
+	default:
+		return false;
+	}
+}
+
+long mlc_vfs_lock(struct mlc_host *host, int cmd, mlc_uptr arg)
+{
+	struct mlc_flock fl;
+
+	if (mlc_copy_from_user(host, &fl, arg, sizeof(fl)))
+		return -EFAULT;
+	/* no lock conflicts: F_GETLK reports the range free */
+	if (cmd == MLC_F_GETLK || cmd == MLC_F_OFD_GETLK) {
+		fl.l_type = MLC_F_UNLCK;
+		if (mlc_copy_to_user(host, arg, &fl, sizeof(fl)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+long mlc_vfs_flock(void)
+{
+	return 0;
+}
+
+int mlc_vfs_faccessat(unsigned int i_mode, int mode, bool may_override_perm,
+		      bool in_root_group)
+{
+	if (mode & ~(MLC_R_OK | MLC_W_OK | MLC_X_OK))
+		return -EINVAL;
+	if (!mode) /* F_OK: the walk found it */
+		return 0;
+	return mlc_vfs_access(i_mode, mode, may_override_perm, in_root_group);
+}
+
+long mlc_vfs_readlink_not_symlink(void)
+{
+	return -EINVAL; /* vfs_readlink() without ->get_link */
+}
+
+/* --- extended attributes ------------------------------------------------ */
+
+long mlc_vfs_getxattr_none(void)
+{
+	return -ENODATA;
+}
+
+long mlc_vfs_listxattr_none(void)
+{
+	return 0;
+}
+
+long mlc_vfs_setxattr_none(void)
+{
+	return -EOPNOTSUPP;
+}

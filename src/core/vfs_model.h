@@ -250,6 +250,103 @@ int mlc_vfs_open_existing_check(int open_flags, unsigned int i_mode);
 int mlc_vfs_access(unsigned int i_mode, int want, bool may_override_perm,
 		   bool in_root_group);
 
+/* --- descriptors without a driver file: directories and O_PATH (Linux 6.1,
+ * fs/file.c, fs/read_write.c, fs/libfs.c, fs/select.c).  Each answer below
+ * is one operation of a directory or O_PATH description, as a door serves
+ * it; the preload door's file objects call nothing else. --- */
+
+/*
+ * Whether fdget() hands a system call the file of a descriptor opened with
+ * open_flags: not for O_PATH, which only fdget_raw() users (close, dup,
+ * fcntl's descriptor commands, fstat) see; every other call is EBADF.
+ */
+bool mlc_vfs_fd_has_file(int open_flags);
+
+/* read, write, lseek, ioctl, mmap ... of an O_PATH descriptor: EBADF. */
+long mlc_vfs_path_fd_op(void);
+
+/* poll(2) of an O_PATH descriptor: POLLNVAL (do_pollfd()'s fdget fails). */
+unsigned int mlc_vfs_path_fd_poll_mask(void);
+
+/* read(2) of a directory: EISDIR (generic_read_dir()). */
+long mlc_vfs_dir_read(void);
+
+/*
+ * write(2) of a directory, as the doors have answered it: EISDIR.  (The
+ * kernel answers EBADF: a directory is never open for writing, so
+ * vfs_write() fails on FMODE_WRITE first; see docs/door-differences.md.)
+ */
+long mlc_vfs_dir_write(void);
+
+/*
+ * lseek(2) of a served directory, as the doors have answered it: only a
+ * rewind (offset 0, SEEK_SET) succeeds, at 0; anything else is EINVAL.
+ * (The kernel's dcache_dir_lseek()/kernfs also take SEEK_CUR; see
+ * docs/door-differences.md.)
+ */
+int64_t mlc_vfs_dir_llseek(int64_t offset, int whence);
+
+/* --- copies between files: fs/read_write.c, fs/splice.c --- */
+
+/*
+ * copy_file_range(2) with a served file on at least one side: in_mode and
+ * out_mode are the served sides' i_mode, 0 for a side on another
+ * filesystem.  A served side that is not a regular file is EINVAL
+ * (generic_copy_file_checks()); else the copy crosses filesystems, EXDEV,
+ * and callers fall back to read and write.
+ */
+long mlc_vfs_copy_file_range_served(unsigned int in_mode,
+				    unsigned int out_mode);
+
+/* splice(2) to or from a served file: no splice_read/splice_write, EINVAL. */
+long mlc_vfs_splice_no_handler(void);
+
+/* --- locks: fs/locks.c --- */
+
+/* struct flock as x86_64 user space passes it (fcntl F_GETLK ...). */
+struct mlc_flock {
+	int16_t l_type;
+	int16_t l_whence;
+	int64_t l_start;
+	int64_t l_len;
+	int32_t l_pid;
+};
+
+/* Whether cmd is one of fcntl(2)'s record-lock commands (F_GETLK,
+ * F_SETLK, F_SETLKW and their F_OFD_ forms). */
+bool mlc_vfs_is_lock_cmd(int cmd);
+
+/*
+ * A record-lock command on a served file (a door without the kernel's
+ * lock table): the struct flock at arg is read (EFAULT if it cannot be);
+ * every lock is granted and never contended, so F_GETLK and F_OFD_GETLK
+ * write it back with l_type F_UNLCK, the rest return 0.
+ */
+long mlc_vfs_lock(struct mlc_host *host, int cmd, mlc_uptr arg);
+
+/* flock(2) on a served file: granted, never contended (as above); 0. */
+long mlc_vfs_flock(void);
+
+/*
+ * faccessat(2) of a served inode with mode as user space passes it (F_OK
+ * 0, or R_OK|W_OK|X_OK): other bits are EINVAL (do_faccessat()), F_OK
+ * succeeds (the name exists), the rest is mlc_vfs_access().
+ */
+int mlc_vfs_faccessat(unsigned int i_mode, int mode, bool may_override_perm,
+		      bool in_root_group);
+
+/* readlink(2) of a served node, which is never a symlink: EINVAL. */
+long mlc_vfs_readlink_not_symlink(void);
+
+/* --- extended attributes: fs/xattr.c; the served nodes keep none --- */
+
+/* getxattr(2) of a served node: ENODATA. */
+long mlc_vfs_getxattr_none(void);
+/* listxattr(2) of a served node: an empty list, 0 bytes. */
+long mlc_vfs_listxattr_none(void);
+/* setxattr(2)/removexattr(2) of a served node: EOPNOTSUPP. */
+long mlc_vfs_setxattr_none(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -184,6 +184,60 @@ struct EdgePages {
 	mlc_uptr at(size_t off) const { return reinterpret_cast<mlc_uptr>(p + off); }
 };
 
+TEST(PreloadVfs, DirectoryAndOPathDescriptions)
+{
+	EXPECT_TRUE(mlc_vfs_fd_has_file(O_RDONLY | O_DIRECTORY));
+	EXPECT_FALSE(mlc_vfs_fd_has_file(O_PATH));
+	EXPECT_FALSE(mlc_vfs_fd_has_file(O_PATH | O_DIRECTORY | O_NOFOLLOW));
+	EXPECT_EQ(mlc_vfs_path_fd_op(), -EBADF);
+	EXPECT_EQ(mlc_vfs_path_fd_poll_mask(), 0x20u); // POLLNVAL
+	EXPECT_EQ(mlc_vfs_dir_read(), -EISDIR);
+	EXPECT_EQ(mlc_vfs_dir_write(), -EISDIR);
+	EXPECT_EQ(mlc_vfs_dir_llseek(0, SEEK_SET), 0);
+	EXPECT_EQ(mlc_vfs_dir_llseek(1, SEEK_SET), -EINVAL);
+	EXPECT_EQ(mlc_vfs_dir_llseek(0, SEEK_CUR), -EINVAL);
+	EXPECT_EQ(mlc_vfs_dir_llseek(0, SEEK_END), -EINVAL);
+}
+
+TEST(PreloadVfs, CopiesLocksXattrsReadlink)
+{
+	const unsigned chr = MLC_S_IFCHR | 0666, reg = MLC_S_IFREG | 0444,
+		       dir = MLC_S_IFDIR | 0755;
+	EXPECT_EQ(mlc_vfs_copy_file_range_served(reg, 0), -EXDEV);
+	EXPECT_EQ(mlc_vfs_copy_file_range_served(0, reg), -EXDEV);
+	EXPECT_EQ(mlc_vfs_copy_file_range_served(reg, reg), -EXDEV);
+	EXPECT_EQ(mlc_vfs_copy_file_range_served(chr, 0), -EINVAL);
+	EXPECT_EQ(mlc_vfs_copy_file_range_served(reg, dir), -EINVAL);
+	EXPECT_EQ(mlc_vfs_splice_no_handler(), -EINVAL);
+	for (int cmd : { F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK,
+			 F_OFD_SETLKW })
+		EXPECT_TRUE(mlc_vfs_is_lock_cmd(cmd)) << cmd;
+	for (int cmd : { F_GETFL, F_SETFL, F_GETFD, F_DUPFD, F_SETOWN })
+		EXPECT_FALSE(mlc_vfs_is_lock_cmd(cmd)) << cmd;
+	SafeMemory mem;
+	mlc_host host{};
+	host.user = &mem;
+	struct flock fl = {};
+	fl.l_type = F_WRLCK;
+	fl.l_start = 7;
+	auto arg = reinterpret_cast<mlc_uptr>(&fl);
+	EXPECT_EQ(mlc_vfs_lock(&host, F_SETLK, arg), 0);
+	EXPECT_EQ(fl.l_type, F_WRLCK);
+	EXPECT_EQ(mlc_vfs_lock(&host, F_GETLK, arg), 0);
+	EXPECT_EQ(fl.l_type, F_UNLCK);
+	EXPECT_EQ(fl.l_start, 7);
+	EXPECT_EQ(mlc_vfs_lock(&host, F_GETLK, 8), -EFAULT);
+	EXPECT_EQ(mlc_vfs_flock(), 0);
+	EXPECT_EQ(mlc_vfs_getxattr_none(), -ENODATA);
+	EXPECT_EQ(mlc_vfs_listxattr_none(), 0);
+	EXPECT_EQ(mlc_vfs_setxattr_none(), -ENOTSUP);
+	EXPECT_EQ(mlc_vfs_readlink_not_symlink(), -EINVAL);
+	EXPECT_EQ(mlc_vfs_faccessat(reg, 8, true, true), -EINVAL);
+	EXPECT_EQ(mlc_vfs_faccessat(reg, F_OK, false, false), 0);
+	EXPECT_EQ(mlc_vfs_faccessat(reg, W_OK, false, false), -EACCES);
+	EXPECT_EQ(mlc_vfs_faccessat(reg, R_OK, false, false), 0);
+}
+
 TEST(PreloadSafeMemory, CopiesAndFaults)
 {
 	SafeMemory mem;

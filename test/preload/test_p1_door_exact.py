@@ -334,5 +334,133 @@ class DoorExactTest(h.EmuTestCase):
         self.assertEqual(p.stdout, text)
 
 
+    # --- descriptors without a driver file, locks, splice ----------------------
+    # What the door answers today, pinned so that moving these answers into
+    # the core's VFS model changes nothing.  Where the kernel is known to
+    # answer otherwise the line says so (docs/door-differences.md).
+    SYSDIR = "/sys/class/ml_lib_test"	# a served directory the host lacks
+
+    def test_a_served_directory_descriptor(self):
+        d = self.open_proc(self.SYSDIR, os.O_RDONLY | os.O_DIRECTORY)
+        buf = ctypes.create_string_buffer(8)
+        self.assertErrno(errno.EISDIR, os.read, d, 8)
+        self.assertErrno(errno.EISDIR, raw, _libc.read, d, buf, 0)
+        self.assertErrno(errno.EISDIR, os.write, d, b"x")	# kernel: EBADF
+        self.assertErrno(errno.EISDIR, os.pread, d, 8, 0)
+        self.assertErrno(errno.EINVAL, os.pread, d, 8, -1)
+        self.assertErrno(errno.EISDIR, os.pwrite, d, b"x", 0)
+        self.assertErrno(errno.EISDIR, os.readv, d, [bytearray(4)])
+        self.assertErrno(errno.EISDIR, os.writev, d, [b"x"])
+        self.assertEqual(os.lseek(d, 0, os.SEEK_SET), 0)
+        self.assertErrno(errno.EINVAL, os.lseek, d, 1, os.SEEK_SET)
+        self.assertErrno(errno.EINVAL, os.lseek, d, 0, os.SEEK_CUR)	# kernel: 0
+        self.assertErrno(errno.EINVAL, os.lseek, d, 0, 7)
+        self.assertErrno(errno.ENOTTY, raw, _libc.ioctl, d, 0x80086601, buf)
+        self.assertEqual(raw(_libc.ioctl, d, FIOCLEX, None), 0)
+        self.assertEqual(raw(_libc.ioctl, d, FIONCLEX, None), 0)
+        n = ctypes.c_int(7)
+        self.assertEqual(raw(_libc.ioctl, d, FIONREAD, ctypes.byref(n)), 0)
+        self.assertEqual(n.value, 0)				# kernel: ENOTTY
+        for flags in (mmap.MAP_SHARED, mmap.MAP_PRIVATE):
+            self.assertErrno(errno.ENODEV, raw, _libc.mmap, None, 4096,
+                             mmap.PROT_READ, flags, d, 0)
+        p = select.poll()
+        p.register(d, select.POLLIN | select.POLLOUT | select.POLLRDNORM |
+                   select.POLLWRNORM | select.POLLPRI)
+        self.assertEqual(dict(p.poll(0))[d], select.POLLIN | select.POLLOUT |
+                         select.POLLRDNORM | select.POLLWRNORM)
+        self.assertEqual(sorted(os.listdir(d)), ["mllibdev"])
+
+    def test_an_o_path_descriptor(self):
+        for path in (self.dev, self.result, self.SYSDIR):
+            with self.subTest(path=path):
+                fd = self.open_proc(path, os.O_PATH)
+                buf = ctypes.create_string_buffer(8)
+                self.assertErrno(errno.EBADF, os.read, fd, 8)
+                self.assertErrno(errno.EBADF, os.write, fd, b"x")
+                self.assertErrno(errno.EBADF, os.pread, fd, 8, 0)
+                self.assertErrno(errno.EINVAL, os.pread, fd, 8, -1)	# kernel: EBADF
+                self.assertErrno(errno.EBADF, os.pwrite, fd, b"x", 0)
+                self.assertErrno(errno.EBADF, os.readv, fd, [bytearray(4)])
+                self.assertErrno(errno.EBADF, os.writev, fd, [b"x"])
+                self.assertErrno(errno.EBADF, os.lseek, fd, 0, os.SEEK_SET)
+                self.assertErrno(errno.EINVAL, os.lseek, fd, 0, 7)	# kernel: EBADF
+                self.assertErrno(errno.EBADF, raw, _libc.ioctl, fd, FIOCLEX, None)
+                self.assertErrno(errno.EBADF, raw, _libc.ioctl, fd, 0x80086601, buf)
+                self.assertErrno(errno.EBADF, raw, _libc.mmap, None, 4096,
+                                 mmap.PROT_READ, mmap.MAP_PRIVATE, fd, 0)
+                p = select.poll()
+                p.register(fd, select.POLLIN)
+                self.assertEqual(dict(p.poll(0))[fd], select.POLLNVAL)
+                # kernel: EBADF for both (fcntl's locks and flock need a file)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                fcntl.lockf(fd, fcntl.LOCK_EX)
+        # kernel: EBADF (getdents64 of an O_PATH descriptor)
+        self.assertEqual(os.listdir(self.open_proc(self.SYSDIR, os.O_PATH)),
+                         ["mllibdev"])
+
+    def test_record_locks_are_accepted_never_contended(self):
+        flock_fmt = "@hhqqi4x"
+        for name, fd in (("dev", self.open_dev(os.O_RDWR)),
+                         ("proc", self.open_proc()),
+                         ("dir", self.open_proc(self.SYSDIR, os.O_DIRECTORY))):
+            with self.subTest(file=name):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(fd, fcntl.LOCK_UN)
+                want = struct.pack(flock_fmt, fcntl.F_WRLCK, 0, 0, 0, 0)
+                got = fcntl.fcntl(fd, fcntl.F_GETLK, want)
+                self.assertEqual(struct.unpack(flock_fmt, got)[0], fcntl.F_UNLCK)
+                self.assertEqual(struct.unpack(flock_fmt, got)[1:], (0, 0, 0, 0))
+                fcntl.fcntl(fd, fcntl.F_SETLK, want)
+                fcntl.fcntl(fd, fcntl.F_SETLKW, want)
+                for cmd in (fcntl.F_GETLK, fcntl.F_SETLK):
+                    self.assertErrno(errno.EFAULT, raw, _libc.fcntl, fd, cmd,
+                                     ctypes.c_void_p(8))
+        # Another process's lock never conflicts either.
+        fd = self.open_dev(os.O_RDWR)
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        p = subprocess.run(["flock", "-n", self.dev, "true"],
+                           capture_output=True, timeout=h.CMD_TIMEOUT)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_splice_and_copy_file_range_of_every_kind(self):
+        r, w = os.pipe()
+        self.addCleanup(os.close, r)
+        self.addCleanup(os.close, w)
+        dfd = self.open_proc(self.SYSDIR, os.O_DIRECTORY)
+        out = os.path.join(self.base, "cfr")
+        ofd = os.open(out, os.O_WRONLY | os.O_CREAT, 0o600)
+        self.addCleanup(os.close, ofd)
+        for name, fd in (("dev", self.open_dev(os.O_RDWR)),
+                         ("proc", self.open_proc()), ("dir", dfd)):
+            with self.subTest(file=name):
+                self.assertErrno(errno.EINVAL, os.splice, fd, w, 10)
+                self.assertErrno(errno.EINVAL, os.splice, r, fd, 10)
+        self.assertErrno(errno.EINVAL, os.copy_file_range, dfd, ofd, 10)	# kernel: EISDIR
+        self.assertErrno(errno.EINVAL, os.copy_file_range, ofd, dfd, 10)
+        self.assertErrno(errno.EXDEV, os.copy_file_range, ofd, self.open_proc(), 10)
+        self.assertErrno(errno.EXDEV, os.copy_file_range,
+                         self.open_proc(flags=os.O_PATH), ofd, 10)	# kernel: EBADF
+        self.assertErrno(errno.EXDEV, os.copy_file_range, self.open_proc(),
+                         self.open_proc(flags=os.O_PATH), 10)
+
+    def test_extended_attributes_a_served_node_has_none(self):
+        for name, path in (("dev", self.dev), ("proc", self.result),
+                           ("dir", self.SYSDIR)):
+            with self.subTest(file=name):
+                fd = self.open_proc(path, os.O_RDONLY)
+                for target in (path, fd):
+                    self.assertErrno(errno.ENODATA, os.getxattr, target, "user.x")
+                    self.assertEqual(os.listxattr(target), [])
+                    self.assertErrno(errno.ENOTSUP, os.setxattr, target, "user.x", b"1")
+                    self.assertErrno(errno.ENOTSUP, os.removexattr, target, "user.x")
+                self.assertErrno(errno.ENODATA, os.getxattr, path, "user.x",
+                                 follow_symlinks=False)
+                self.assertErrno(errno.ENOTSUP, os.setxattr, path, "user.x", b"1",
+                                 follow_symlinks=False)
+        self.assertErrno(errno.ENOTDIR, os.listdir, self.result)
+
 if __name__ == "__main__":
     h.main()
