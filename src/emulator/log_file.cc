@@ -32,6 +32,10 @@ constexpr uint32_t kFileEvents = IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF;
 
 std::atomic<bool> g_watch{false};
 
+// Lines checked by path before a watch that could not be made is tried
+// again.
+constexpr unsigned kArmRetry = 255;
+
 // Bumped in every fork child: a watch made before the fork shares its
 // inotify queue with the other process, which may eat its events.
 std::atomic<unsigned long> g_fork_gen{0};
@@ -100,8 +104,9 @@ bool PathWatch::arm_file(const std::string &path)
 {
 	if (inotify_ < 0)
 		return false;
-	return inotify_add_watch(inotify_, path.c_str(),
-				 kFileEvents | IN_DONT_FOLLOW) >= 0;
+	file_ = inotify_add_watch(inotify_, path.c_str(),
+				  kFileEvents | IN_DONT_FOLLOW) >= 0;
+	return file_;
 }
 
 bool PathWatch::quiet() const
@@ -124,6 +129,7 @@ void PathWatch::disarm()
 	if (epoll_ >= 0)
 		::close(epoll_);
 	inotify_ = mountinfo_ = epoll_ = -1;
+	file_ = false;
 }
 
 // --- LogFile ----------------------------------------------------------------
@@ -214,7 +220,9 @@ int LogFile::append(std::string_view text)
 	const bool watch = g_watch.load(std::memory_order_relaxed);
 	if (!watch && pw_.armed())
 		pw_.disarm();
-	watched_ = watch && fd_ >= 0 && pw_.quiet();
+	// One look at the watch per line: a look consumes mountinfo's event.
+	const bool quiet = watch && pw_.armed() && pw_.quiet();
+	watched_ = quiet && fd_ >= 0;
 	if (watched_) {
 		// Nothing happened to the path since the last check: the kept
 		// file is still the one an open would give.  Its size, for the
@@ -223,16 +231,26 @@ int LogFile::append(std::string_view text)
 			size = ::lseek(fd_, 0, SEEK_END);
 	} else {
 		// The watch first, then the check: whatever happens after the
-		// check wakes the watch.  A file watch made before the file
-		// exists is made after the open and the path checked again.
-		bool file_armed = false;
-		if (watch && pw_.arm_dirs(path_))
-			file_armed = pw_.arm_file(path_);
+		// check wakes the watch.  A quiet watch is kept (the last open
+		// failed, nothing changed since).  One that cannot be made
+		// (symlinked directory, limits) is tried again kArmRetry lines
+		// later, so such a path costs about the path check alone.
+		if (watch && !quiet) {
+			pw_.disarm();
+			if (arm_skip_ > 0)
+				arm_skip_--;
+			else if (pw_.arm_dirs(path_))
+				pw_.arm_file(path_);
+			else
+				arm_skip_ = kArmRetry;
+		}
 		Found f = check_path();
 		size = f.size;
 		if (!f.current && !reopen(&size))
 			return MLC_LOGFILE_OPEN_FAILED;
-		if (pw_.armed() && !file_armed &&
+		// A file watch made before the file existed is made now, and the
+		// path checked again after it.
+		if (pw_.armed() && !pw_.file_armed() &&
 		    !(pw_.arm_file(path_) && check_path().current))
 			pw_.disarm();
 	}

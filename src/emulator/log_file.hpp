@@ -27,6 +27,8 @@
 //               table belongs to the program, which may close or reuse
 //               ours.  A relative path, a symlink among the directories or
 //               a failing inotify (limits) falls back to the path check.
+//               Not seen by the watch: a chroot or an unshare of the mount
+//               namespace by the process itself after arming.
 //
 // Either way the line is in the file (one write(2)) before append()
 // returns.
@@ -73,11 +75,13 @@ public:
 	bool quiet() const;
 	void disarm();
 	bool armed() const { return inotify_ >= 0; }
+	bool file_armed() const { return file_; }
 
 private:
 	int inotify_ = -1;
 	int mountinfo_ = -1;
 	int epoll_ = -1;	// both of the above
+	bool file_ = false;	// the file itself is watched
 	unsigned long fork_gen_ = 0;
 };
 
@@ -124,6 +128,7 @@ private:
 	std::vector<gid_t> groups_;
 	LogFileUndo *undo_ = nullptr;
 	bool watched_ = false;
+	unsigned arm_skip_ = 0;	// lines until a failed arm is tried again
 	PathWatch pw_;
 };
 

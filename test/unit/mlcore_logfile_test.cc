@@ -410,6 +410,39 @@ TEST(MlcoreLogFileWatch, WritePermissionLostIsNoticedUnprivileged)
 			"logs/mlcore.log: \"1\n2\n\"\n--\n");
 }
 
+// A path that cannot be watched (a symlink among its directories) is
+// checked by path, the watch tried again now and then, not every line.
+TEST(MlcoreLogFileWatch, UnwatchablePathIsCheckedAndWatchedAgainLater)
+{
+	TempDir tmp;
+	const std::string logs = tmp.file("logs"), real = tmp.file("real");
+	ASSERT_EQ(::mkdir(real.c_str(), 0755), 0);
+	ASSERT_EQ(::symlink("real", logs.c_str()), 0);
+	LogFile::watch_paths_in_this_process(true);
+	LogFile lf(logs + "/mlcore.log");
+	std::string want;
+	int watched = 0;
+	for (int i = 0; i < 300; i++) {
+		std::string line = std::to_string(i) + "\n";
+		ASSERT_EQ(lf.append(line), MLC_LOGFILE_OK);
+		watched += lf.watched();
+		want += line;
+	}
+	EXPECT_EQ(watched, 0);
+	// The symlink becomes the directory it named: within kArmRetry lines
+	// the watch takes over.
+	ASSERT_EQ(::unlink(logs.c_str()), 0);
+	ASSERT_EQ(::rename(real.c_str(), logs.c_str()), 0);
+	for (int i = 0; i < 300; i++) {
+		std::string line = "b" + std::to_string(i) + "\n";
+		ASSERT_EQ(lf.append(line), MLC_LOGFILE_OK);
+		want += line;
+	}
+	EXPECT_TRUE(lf.watched());
+	LogFile::watch_paths_in_this_process(false);
+	EXPECT_EQ(read_file(logs + "/mlcore.log"), want);
+}
+
 // What the undo of a line records under the watch (no stat: lseek).
 TEST(MlcoreLogFileWatch, UndoRecordsTheSizeBeforeTheLine)
 {
