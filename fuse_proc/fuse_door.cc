@@ -21,6 +21,7 @@ extern "C" {
 }
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
+#include "emulator/log_file.hpp"
 #include "platform/user/region_memory.hpp"
 
 namespace mlc {
@@ -307,6 +308,9 @@ const fuse_lowlevel_ops kOps = [] {
 FuseDoor::FuseDoor(Instance &inst, const FileTable &table, FuseDoorOptions opts)
 	: impl_(std::make_unique<Impl>(inst, table, opts))
 {
+	// This server owns its descriptor table: SET_RESULT's log file line
+	// is checked by inotify instead of a path walk (log_file.hpp).
+	LogFile::watch_paths_in_this_process();
 }
 
 FuseDoor::~FuseDoor()

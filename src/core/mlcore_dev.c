@@ -36,19 +36,22 @@ static void mlcore_log_to_file(struct mlc_host *host, int32_t result)
 	struct mlc_timespec ts;
 	struct mlc_tm tm;
 	char line[MLCORE_LOG_LINE_MAX];
-	int len;
+	struct mlc_text t;
+	size_t len;
 
 	/* The driver reads the clock again here, apart from the history. */
 	mlc_clock_realtime(host, &ts);
 	mlc_time_to_tm(ts.tv_sec, &tm);
-	len = mlc_snprintf(line, sizeof(line), MLC_TM_FMT " - Prediction: %d\n",
-			   MLC_TM_ARGS(&tm), result);
-	if (len < 0)
-		return;
-	if ((size_t)len >= sizeof(line))
-		len = sizeof(line) - 1;
+	/* snprintf(line, sizeof(line), MLC_TM_FMT " - Prediction: %d\n"),
+	 * without the format string: this runs for every SET_RESULT. */
+	mlc_text_init(&t, line, sizeof(line));
+	mlc_text_put_tm(&t, &tm);
+	mlc_text_puts(&t, " - Prediction: ");
+	mlc_text_put_dec(&t, result, 0);
+	mlc_text_puts(&t, "\n");
+	len = t.len < sizeof(line) ? t.len : sizeof(line) - 1;
 
-	switch (mlc_logfile_append(host, line, (size_t)len)) {
+	switch (mlc_logfile_append(host, line, len)) {
 	case MLC_LOGFILE_OPEN_FAILED:
 		mlc_printk(host, MLC_KERN_ERR,
 			   "[mlcore] Failed to open log file.\n");
@@ -170,10 +173,14 @@ size_t mlcore_render_result(const struct mlcore_dev *dev, char *buf,
 	struct mlc_text t;
 	int i;
 
+	/* The driver's seq_printf()s, without format strings: a monitor
+	 * may read this file as often as predictions are set. */
 	mlc_text_init(&t, buf, size);
-	mlc_text_printf(&t, "Current Prediction: %d\n", dev->latest_result);
-	mlc_text_printf(&t, "Prediction History (latest %d):\n",
-			dev->hist_count);
+	mlc_text_puts(&t, "Current Prediction: ");	/* "%d\n" */
+	mlc_text_put_dec(&t, dev->latest_result, 0);
+	mlc_text_puts(&t, "\nPrediction History (latest ");	/* "%d):\n" */
+	mlc_text_put_dec(&t, dev->hist_count, 0);
+	mlc_text_puts(&t, "):\n");
 
 	/* Oldest first; the index restarts at 0 in every rendering. */
 	for (i = 0; i < dev->hist_count; i++) {
@@ -182,9 +189,15 @@ size_t mlcore_render_result(const struct mlcore_dev *dev, char *buf,
 		const struct mlcore_prediction *p = &dev->history[idx];
 		struct mlc_tm tm;
 
+		/* " [%d]: %d at " MLC_TM_FMT "\n" */
 		mlc_time_to_tm(p->stamp.tv_sec, &tm);
-		mlc_text_printf(&t, " [%d]: %d at " MLC_TM_FMT "\n", i,
-				p->result, MLC_TM_ARGS(&tm));
+		mlc_text_puts(&t, " [");
+		mlc_text_put_dec(&t, i, 0);
+		mlc_text_puts(&t, "]: ");
+		mlc_text_put_dec(&t, p->result, 0);
+		mlc_text_puts(&t, " at ");
+		mlc_text_put_tm(&t, &tm);
+		mlc_text_puts(&t, "\n");
 	}
 	return t.len;
 }

@@ -3,6 +3,8 @@
 // The 10-entry prediction history behind /proc/mlcore_result: ring order,
 // wrap, the count in the header, the timestamps and when the clock is read.
 #include <climits>
+#include <cstdio>
+#include <cstring>
 #include <random>
 
 #include <gmock/gmock.h>
@@ -12,6 +14,7 @@
 #include "mlcore_test_support.hpp"
 
 extern "C" {
+#include "core/mlc_text.h"
 #include "core/mlc_time.h"
 }
 
@@ -198,6 +201,124 @@ TEST(MlcoreTime, MatchesGmtimeOverWideRange)
 						   100'000'000'000);
 	for (int i = 0; i < 200000; i++)
 		check(any(rng));
+}
+
+
+// The format-free appends of the hot paths (mlc_text_put*) against the
+// mlc_text_printf() each stands for: the same bytes, the same truncation
+// at every buffer size (the NUL where snprintf puts it, nothing after it
+// touched) and the same count.
+template <typename Put, typename Printf>
+void expect_same_appends(const char *what, Put put, Printf printf_like)
+{
+	for (size_t size = 0; size <= 40; size++) {
+		char a[48], b[48];
+		std::memset(a, 'Z', sizeof(a));
+		std::memset(b, 'Z', sizeof(b));
+		mlc_text ta, tb;
+		mlc_text_init(&ta, a, size);
+		mlc_text_init(&tb, b, size);
+		// Something before, so the append starts part-way.
+		mlc_text_printf(&ta, "ab");
+		mlc_text_printf(&tb, "ab");
+		put(&ta);
+		printf_like(&tb);
+		put(&ta);	// and once more past where it may have stopped
+		printf_like(&tb);
+		ASSERT_EQ(ta.len, tb.len) << what << " size " << size;
+		ASSERT_EQ(std::string(a, sizeof(a)), std::string(b, sizeof(b)))
+			<< what << " size " << size;
+	}
+}
+
+TEST(MlcText, PutDecIsPrintfOfZeroPaddedWidth)
+{
+	const int64_t values[] = {0, 1, -1, 5, -5, 9, 10, -10, 99, 100, 999, -999,
+				  1000, 2026, -2026, 9999, 10000, 12345, INT_MAX,
+				  INT_MIN, INT64_MAX, INT64_MIN, INT64_MIN + 1};
+	for (int64_t v : values)
+		for (unsigned width : {0u, 1u, 2u, 4u, 5u, 20u}) {
+			std::string what = std::to_string(v) + " width " +
+					   std::to_string(width);
+			expect_same_appends(
+				what.c_str(),
+				[&](mlc_text *t) { mlc_text_put_dec(t, v, width); },
+				[&](mlc_text *t) {
+					mlc_text_printf(t, "%0*lld", static_cast<int>(width),
+							static_cast<long long>(v));
+				});
+		}
+}
+
+TEST(MlcText, PutTmIsTheDriversDateFormatForAnyYear)
+{
+	std::mt19937_64 rng(11);
+	std::uniform_int_distribution<int64_t> any(-100'000'000'000'000,
+						   100'000'000'000'000);
+	std::vector<int64_t> secs = {0, -1, 1749988800, 253402300799,
+				     253402300800, -62135596800, -62135596801,
+				     -62167219200, -62167219201};
+	for (int i = 0; i < 2000; i++)
+		secs.push_back(any(rng));
+	for (int64_t sec : secs) {
+		mlc_tm tm;
+		mlc_time_to_tm(sec, &tm);
+		std::string what = std::to_string(sec);
+		expect_same_appends(
+			what.c_str(), [&](mlc_text *t) { mlc_text_put_tm(t, &tm); },
+			[&](mlc_text *t) { mlc_text_printf(t, MLC_TM_FMT, MLC_TM_ARGS(&tm)); });
+	}
+}
+
+TEST(MlcText, PutsAndPutAreStrings)
+{
+	expect_same_appends("puts", [](mlc_text *t) { mlc_text_puts(t, " - Prediction: "); },
+			    [](mlc_text *t) { mlc_text_printf(t, "%s", " - Prediction: "); });
+	expect_same_appends("empty", [](mlc_text *t) { mlc_text_puts(t, ""); },
+			    [](mlc_text *t) { mlc_text_printf(t, "%s", ""); });
+}
+
+// /proc/mlcore_result at every buffer size, against the driver's
+// seq_printf formats run through snprintf, for a full history with
+// extreme values and years.
+TEST(MlcText, ResultRenderingIsTheDriversAtEveryBufferSize)
+{
+	mlcore_dev dev{};
+	dev.latest_result = INT_MIN;
+	dev.hist_count = MLCORE_HISTORY_SIZE;
+	dev.hist_index = 3;
+	const int64_t stamps[] = {0, -1, 1749988800, 253402300800, -62167219201,
+				  4102444800, 1, 59, 3599, 86399};
+	for (int i = 0; i < MLCORE_HISTORY_SIZE; i++) {
+		dev.history[i].result = i % 2 ? INT_MAX - i : INT_MIN + i;
+		dev.history[i].stamp.tv_sec = stamps[i];
+	}
+	std::string want;
+	{
+		char line[256];
+		std::snprintf(line, sizeof(line), "Current Prediction: %d\n"
+			      "Prediction History (latest %d):\n",
+			      dev.latest_result, dev.hist_count);
+		want = line;
+		for (int i = 0; i < dev.hist_count; i++) {
+			const auto &p = dev.history[(dev.hist_index + i) % MLCORE_HISTORY_SIZE];
+			mlc_tm tm;
+			mlc_time_to_tm(p.stamp.tv_sec, &tm);
+			std::snprintf(line, sizeof(line), " [%d]: %d at " MLC_TM_FMT "\n", i,
+				      p.result, MLC_TM_ARGS(&tm));
+			want += line;
+		}
+	}
+	for (size_t size = 0; size <= want.size() + 2; size++) {
+		std::vector<char> buf(size + 8, 'Z');
+		ASSERT_EQ(mlcore_render_result(&dev, buf.data(), size), want.size());
+		size_t kept = size ? std::min(size - 1, want.size()) : 0;
+		ASSERT_EQ(std::string(buf.data(), kept), want.substr(0, kept)) << size;
+		if (size)
+			ASSERT_EQ(buf[kept], '\0') << size;
+		for (size_t i = size ? kept + 1 : 0; i < buf.size(); i++)
+			ASSERT_EQ(buf[i], 'Z') << size << " byte " << i;
+	}
 }
 
 }  // namespace
