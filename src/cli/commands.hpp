@@ -42,6 +42,7 @@ struct ServeArgs {
 	bool debug = false;
 	std::optional<std::string> clock;
 	std::optional<uint64_t> seed;
+	std::optional<std::string> log_buf_size;	// the kernel log ring's bytes
 	std::string loop_workload;	// a trace for ml_readahead's workload
 };
 

@@ -73,6 +73,11 @@ int main(int argc, char **argv)
 		      "CLOCK_REALTIME at EPOCH seconds (golden tests)");
 	s->add_option("--seed", seed, "Seed for the core's random bytes "
 		      "(repeatable ml_lib datasets)");
+	std::string log_buf_text;
+	s->add_option("--log-buf-size", log_buf_text, "The kernel log ring of a new "
+		      "instance, as the kernel's log_buf_len= (K, M suffixes; rounded "
+		      "up to a power of two, 4K to 32M; default 128K, "
+		      "CONFIG_LOG_BUF_SHIFT=17)")->type_name("BYTES");
 	s->add_flag("--debug", serve.debug, "Trace every FUSE request on stderr "
 		    "(with --foreground)");
 	s->add_option("--loop-workload", serve.loop_workload, "A workload trace "
@@ -234,6 +239,8 @@ int main(int argc, char **argv)
 				serve.clock = clock_text;
 			if (s->count("--seed"))
 				serve.seed = seed;
+			if (s->count("--log-buf-size"))
+				serve.log_buf_size = log_buf_text;
 			return cli::serve(serve);
 		}
 		if (*st) {

@@ -119,6 +119,9 @@ int serve_devices_only(const ServeArgs &args, CuseDevices &devices)
 int serve(const ServeArgs &args)
 {
 	std::optional<ClockSpec> clock = parse_clock_option(args.clock);
+	std::optional<uint64_t> log_buf;
+	if (args.log_buf_size)
+		log_buf = Instance::parse_log_buf_size(*args.log_buf_size);
 	check_instance_name(args.instance);
 	if (args.root.empty() && !args.cuse)
 		fail("serve needs --root DIR (or --cuse for real character devices)");
@@ -134,7 +137,7 @@ int serve(const ServeArgs &args)
 		root = absolute_root(args.root);
 	}
 
-	auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+	auto inst = Instance::open_or_create(args.instance, {clock, args.seed, log_buf});
 	if (!args.loop_workload.empty())
 		load_loop_workload(*inst, args.loop_workload);
 	CuseDevices devices;	// stopped again if anything below fails
