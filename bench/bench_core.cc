@@ -257,16 +257,15 @@ void BM_Unknown(benchmark::State &state)
 
 struct RawCore {
 	mlc::FixedClock clock{kEpoch};
-	std::unique_ptr<mlc::KernelLogRing> ring =
-		std::make_unique<mlc::KernelLogRing>();
-	mlc::KernelLog klog{*ring, clock};
+	std::unique_ptr<mlc::OwnedKernelLog> ring =
+		std::make_unique<mlc::OwnedKernelLog>();
+	mlc::KernelLog klog{ring->buffer, clock};
 	mlc::LogFile logfile{""};
 	mlcore_dev dev{};
 	UserBuffer u;
 
 	RawCore()
 	{
-		ring->clear();
 		mlc_host host = make_host();
 		mlcore_dev_load(&dev, &host);
 	}

@@ -58,6 +58,20 @@ void add_seed_option(CLI::App *sub, std::optional<uint64_t> &seed,
 		"--seed", [&seed](const uint64_t &n) { seed = n; }, help);
 }
 
+// --log-buf-size BYTES (log_buf_len='s syntax), into *bytes when given.
+void add_log_buf_size_option(CLI::App *sub, std::optional<uint64_t> &bytes)
+{
+	sub->add_option_function<std::string>(
+		   "--log-buf-size",
+		   [&bytes](const std::string &text) {
+			   bytes = Instance::parse_log_buf_size(text);
+		   },
+		   "The kernel log ring of a new instance, as the kernel's "
+		   "log_buf_len= (K, M suffixes; rounded up to a power of two, "
+		   "4K to 32M; default 128K, CONFIG_LOG_BUF_SHIFT=17)")
+		->type_name("BYTES");
+}
+
 void add_loop_workload_option(CLI::App *sub, std::string &path,
 			      const char *when)
 {
@@ -164,6 +178,7 @@ void add_serve(CLI::App &app, Action &action)
 	add_seed_option(s, args->seed,
 			"Seed for the core's random bytes "
 			"(repeatable ml_lib datasets)");
+	add_log_buf_size_option(s, args->log_buf_size);
 	s->add_flag("--debug", args->debug,
 		    "Trace every FUSE request on stderr "
 		    "(with --foreground)");
@@ -286,6 +301,7 @@ void add_run(CLI::App &app, Action &action)
 		"real, or fixed:EPOCH to freeze "
 		"CLOCK_REALTIME at EPOCH seconds (a new boot of the instance)");
 	add_seed_option(sub, args->seed, "Seed for the core's random bytes");
+	add_log_buf_size_option(sub, args->log_buf_size);
 	sub->add_flag("--rm", args->rm,
 		      "Remove the instance when CMD exits, whatever "
 		      "its status (unless something else is attached to it)");

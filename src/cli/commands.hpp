@@ -46,6 +46,7 @@ struct ServeArgs {
 	bool debug = false;
 	std::optional<ClockSpec> clock;
 	std::optional<uint64_t> seed;
+	std::optional<uint64_t> log_buf_size; // a new instance's kernel log ring
 	std::string loop_workload; // a trace for ml_readahead's workload
 };
 
@@ -54,6 +55,7 @@ struct RunArgs {
 	bool rm = false; // remove the instance when CMD exits
 	std::optional<ClockSpec> clock;
 	std::optional<uint64_t> seed;
+	std::optional<uint64_t> log_buf_size; // a new instance's kernel log ring
 	std::string loop_workload; // a trace for ml_readahead's workload
 	std::vector<std::string> command; // CMD [ARGS...]
 };

@@ -41,7 +41,7 @@ void load_loop_workload(Instance &inst, const std::string &path)
 				    strerror(r < 0 ? static_cast<int>(-r) :
 						     EIO));
 	for (const auto &rec : dev.kernel_log(from)) {
-		std::string text(rec.text, rec.len);
+		const std::string &text = rec.text;
 		if (r >= 0 && rec.level == MLC_KERN_INFO &&
 		    text.starts_with("ml_loop: workload "))
 			return; // in force

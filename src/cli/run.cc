@@ -66,7 +66,8 @@ int run(const RunArgs &args)
 	// its state directory made (the door keeps its open files there).
 	fs::path state_dir;
 	{
-		auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+		auto inst = Instance::open_or_create(args.instance,
+						 {clock, args.seed, args.log_buf_size});
 		if (!args.loop_workload.empty())
 			load_loop_workload(*inst, args.loop_workload);
 		state_dir = inst->state_dir().parent_path();

@@ -133,7 +133,8 @@ int serve(const ServeArgs &args)
 		root = absolute_root(args.root);
 	}
 
-	auto inst = Instance::open_or_create(args.instance, {clock, args.seed});
+	auto inst = Instance::open_or_create(args.instance,
+						 {clock, args.seed, args.log_buf_size});
 	if (!args.loop_workload.empty())
 		load_loop_workload(*inst, args.loop_workload);
 	CuseDevices devices;	// stopped again if anything below fails

@@ -66,12 +66,12 @@ void journal_begin(DeviceState &s, unsigned changes)
 // The operation's commit point is the mark's clearing; its kernel-log
 // records are shown after it (a kill in between: the next locker shows
 // them, KernelLogUndo::finish).
-void journal_end(DeviceState &s)
+void journal_end(DeviceState &s, KernelLogBuffer &klog)
 {
 	std::atomic_signal_fence(std::memory_order_seq_cst);
 	journal_mark(s.journal).store(0, std::memory_order_release);
 	std::atomic_signal_fence(std::memory_order_seq_cst);
-	s.journal.klog.publish(s.klog);
+	s.journal.klog.publish(klog);
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ void Device::recover(bool owner_died)
 	OpJournal &j = state_.journal;
 	bool undo = journal_mark(j).load(std::memory_order_acquire);
 	if (!undo) {
-		j.klog.finish(state_.klog);
+		j.klog.finish(klog_);
 	} else {
 		if (j.touches & kTouchMlcore)
 			std::memcpy(&state_.mlcore, &j.mlcore, sizeof(j.mlcore));
@@ -93,7 +93,7 @@ void Device::recover(bool owner_died)
 			std::memcpy(&state_.mllib, &j.mllib, sizeof(j.mllib));
 		if (j.touches & kTouchMlloop)
 			std::memcpy(&state_.mlloop, &j.mlloop, mlloop_journal_bytes(j.touches));
-		j.klog.restore(state_.klog);
+		j.klog.restore(klog_);
 		j.klog.cursor = j.klog.next_seq;	// nothing left to show
 		services_.logfile->undo(j.logfile);
 		std::atomic_signal_fence(std::memory_order_seq_cst);
@@ -103,8 +103,9 @@ void Device::recover(bool owner_died)
 		recover_shown(state_);
 }
 
-Device::Device(DeviceState &state, DeviceServices services, std::string name)
-	: state_(state), services_(std::move(services)),
+Device::Device(DeviceState &state, std::span<std::byte> klog_storage,
+	       DeviceServices services, std::string name)
+	: state_(state), klog_(state.klog, klog_storage), services_(std::move(services)),
 	  lock_what_("instance '" + name + "'")
 {
 }
@@ -121,7 +122,7 @@ public:
 	Call(Device &dev, UserMemory *mem, unsigned changes, unsigned shown = kAll)
 		: dev_(dev), state_(dev.state_), touches_(changes & shown),
 		  guard_(dev.state_.lock, dev.lock_what_.c_str()),
-		  klog_(dev.state_.klog, *dev.services_.clock, &dev.state_.journal.klog)
+		  klog_(dev.klog_, *dev.services_.clock, &dev.state_.journal.klog)
 	{
 		dev.recover(guard_.recovered());
 		journal_begin(state_, changes);
@@ -141,7 +142,7 @@ public:
 	~Call()
 	{
 		dev_.services_.logfile->set_undo(nullptr);
-		journal_end(state_);
+		journal_end(state_, dev_.klog_);
 		if (touches_ & kMlcore)
 			state_.mlcore_shown.end(state_.mlcore);
 		if (touches_ & kMllib)
@@ -348,9 +349,9 @@ ml_loop_dev Device::mlloop_snapshot()
 	return state_.mlloop;
 }
 
-std::vector<KernelLogRecord> Device::kernel_log(uint64_t from)
+std::vector<KernelLogRecord> Device::kernel_log(uint64_t from, size_t max)
 {
-	return state_.klog.since(from);
+	return klog_.since(from, max);
 }
 
 mlcore_dev Device::mlcore_snapshot()
@@ -393,27 +394,31 @@ mlcore_dev Device::mlcore_shown()
 	return shown;
 }
 
-void init_device_state(DeviceState &state)
+void init_device_state(DeviceState &state, std::span<std::byte> klog_storage,
+		       uint32_t log_buf_shift)
 {
 	std::memset(static_cast<void *>(&state), 0, sizeof(DeviceState));
 	state.lock.init();
-	state.klog.clear();
+	KernelLogBuffer::init(state.klog, klog_storage, log_buf_shift);
 	// Every shown copy matches the zeroed devices; load() refreshes them.
 }
 
 namespace {
 
-std::unique_ptr<DeviceState> new_state()
+std::unique_ptr<DeviceState> new_state(std::vector<std::byte> &storage,
+				       uint32_t log_buf_shift)
 {
+	storage.resize(kernel_log_storage_bytes(log_buf_shift));
 	auto state = std::make_unique<DeviceState>();
-	init_device_state(*state);
+	init_device_state(*state, storage, log_buf_shift);
 	return state;
 }
 
 }  // namespace
 
-LocalDevice::LocalDevice(DeviceServices services)
-	: state_(new_state()), device_(*state_, std::move(services))
+LocalDevice::LocalDevice(DeviceServices services, uint32_t log_buf_shift)
+	: state_(new_state(klog_storage_, log_buf_shift)),
+	  device_(*state_, klog_storage_, std::move(services))
 {
 	device_.load();
 }

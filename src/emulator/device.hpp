@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -36,14 +37,19 @@ struct DeviceServices {
 				   std::optional<uint64_t> seed = std::nullopt);
 };
 
-// A blank state with an initialised lock and an empty kernel log.
-void init_device_state(DeviceState &state);
+// A blank state with an initialised lock and an empty kernel log of
+// 2^log_buf_shift bytes over klog_storage (kernel_log_storage_bytes()).
+void init_device_state(DeviceState &state, std::span<std::byte> klog_storage,
+		       uint32_t log_buf_shift = kLogBufShiftDefault);
 
 class Device {
 public:
+	// klog_storage: the kernel log ring's descriptors and text, where the
+	// state's owner keeps them (after the segment's InstanceSegment).
 	// name: the instance's, for the line a writer prints when the lock's
 	// owner is stopped ("instance 'NAME'", robust_mutex.hpp).
-	Device(DeviceState &state, DeviceServices services, std::string name = "local");
+	Device(DeviceState &state, std::span<std::byte> klog_storage,
+	       DeviceServices services, std::string name = "local");
 
 	// Module load: reset every device to its load-time state and print the
 	// load lines.  Done once when the state is created.
@@ -95,8 +101,11 @@ public:
 	size_t render_mlloop(MlloopRenderFn render, char *buf, size_t size);
 	ml_loop_dev mlloop_snapshot();
 
-	// Kernel log records with seq >= from, read without the lock.
-	std::vector<KernelLogRecord> kernel_log(uint64_t from = 0);
+	// Kernel log records with seq >= from (at most max), read without the
+	// lock.
+	std::vector<KernelLogRecord> kernel_log(uint64_t from = 0, size_t max = SIZE_MAX);
+	// The kernel log ring (for status and tests).
+	const KernelLogBuffer &kernel_log_buffer() const { return klog_; }
 
 	// A copy of the state, for tests (taken under the lock).
 	mlcore_dev mlcore_snapshot();
@@ -122,17 +131,20 @@ private:
 	enum Touches : unsigned { kMlcore = 1, kMllib = 2, kMlloop = 4, kAll = 7 };
 
 	DeviceState &state_;
+	KernelLogBuffer klog_;
 	DeviceServices services_;
 	std::string lock_what_;		// "instance 'NAME'"
 };
 
 class LocalDevice {
 public:
-	explicit LocalDevice(DeviceServices services);
+	explicit LocalDevice(DeviceServices services,
+			     uint32_t log_buf_shift = kLogBufShiftDefault);
 	Device &operator*() { return device_; }
 	Device *operator->() { return &device_; }
 
 private:
+	std::vector<std::byte> klog_storage_;
 	std::unique_ptr<DeviceState> state_;
 	Device device_;
 };

@@ -2,16 +2,18 @@
 //
 // Everything one emulated machine's devices hold, as one flat struct: the
 // lock, each core device's state (mlcore, the ml_lib test driver, the
-// closed loop), the copies its readers render from, the kernel log and the
-// undo journal.  No pointers, so it lives unchanged on the heap
-// (LocalDevice) or in a shared-memory segment mapped anywhere (the
-// instance service).
+// closed loop), the copies its readers render from, the kernel log's
+// header and the undo journal.  No pointers, so it lives unchanged on the
+// heap (LocalDevice) or in a shared-memory segment mapped anywhere (the
+// instance service).  The kernel log's storage, sized per instance, is
+// kept by the owner beside it (kernel_log.hpp).
 //
 // The undo journal (docs/reliability.md): every operation is
 // crash-atomic.  Before an operation's core call, Device::Call copies what
 // it may change into the journal (the device structs it touches, the kernel
-// log's next_seq; each ring record and the log file's size are saved by
-// their sinks just before they are overwritten or grown) and sets `active`;
+// log's header; each descriptor and text byte of the ring and the log
+// file's size are saved by their sinks just before they are overwritten
+// or grown) and sets `active`;
 // it clears `active` when the call is done.  A process killed in between
 // leaves `active` set, and the next locker (told EOWNERDEAD) puts
 // everything back before it goes on: to every observer the operation never
@@ -138,7 +140,7 @@ struct DeviceState {
 	mlcore_dev mlcore;
 	ml_lib_test_dev mllib;	// /dev/mllibdev and its model ml_model1
 	ml_loop_dev mlloop;	// /dev/mlloop and its model ml_readahead
-	KernelLogRing klog;
+	KernelLogRing klog;	// its storage: Device's klog_storage
 	OpJournal journal;	// only under the lock
 	// What readers render from while a section is changing a device.
 	MlcoreShown mlcore_shown;

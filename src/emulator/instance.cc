@@ -79,6 +79,23 @@ bool wait_initialised(const InstanceHeader &h)
 	return magic() != 0;
 }
 
+// The bytes the kernel log's storage of a ring of 2^shift bytes adds.
+size_t segment_bytes(uint32_t shift)
+{
+	return sizeof(InstanceSegment) + kernel_log_storage_bytes(shift);
+}
+
+uint32_t log_buf_shift_of(uint64_t bytes)
+{
+	std::optional<uint32_t> shift = log_buf_shift_for(bytes);
+	if (!shift)
+		throw InstanceError(fmt::format(
+			"kernel log size {} is out of range: give {} to {} bytes "
+			"(rounded up to a power of two, as log_buf_len=)", bytes,
+			uint64_t{1} << kLogBufShiftMin, uint64_t{1} << kLogBufShiftMax));
+	return *shift;
+}
+
 void check_layout(const std::string &name, const bip::mapped_region &region)
 {
 	if (region.get_size() < sizeof(InstanceHeader))
@@ -90,17 +107,36 @@ void check_layout(const std::string &name, const bip::mapped_region &region)
 		throw InstanceError(fmt::format(
 			"instance '{}' was never initialised (its creator died?); "
 			"run `mlcore-emu reset --instance {}`", name, name));
+	// The ring's shift sizes the rest: read once, from a segment at least
+	// as big as the fixed part.
+	uint32_t shift = 0;
+	if (region.get_size() >= sizeof(InstanceSegment))
+		shift = std::atomic_ref<const uint32_t>(
+			static_cast<const InstanceSegment *>(region.get_address())
+				->devices.klog.shift).load(std::memory_order_relaxed);
+	bool shift_ok = shift >= kLogBufShiftMin && shift <= kLogBufShiftMax;
 	if (h.magic != kSegmentMagic || h.layout_version != kSegmentLayoutVersion ||
-	    h.segment_size != sizeof(InstanceSegment) ||
-	    region.get_size() < sizeof(InstanceSegment))
+	    !shift_ok || h.segment_size != segment_bytes(shift) ||
+	    region.get_size() < segment_bytes(shift))
 		throw InstanceError(fmt::format(
 			"instance '{}' has segment layout {} (size {}), this mlcore-emu "
 			"uses layout {} (size {}); it was made by another version. Run "
 			"`mlcore-emu reset --instance {}` to recreate it (its state is lost)",
 			name, h.magic == kSegmentMagic ? std::to_string(h.layout_version)
 						       : std::string("unknown"),
-			h.segment_size, kSegmentLayoutVersion, sizeof(InstanceSegment),
+			h.segment_size, kSegmentLayoutVersion,
+			shift_ok ? std::to_string(segment_bytes(shift))
+				 : fmt::format("{} + the kernel log's",
+					       sizeof(InstanceSegment)),
 			name));
+}
+
+// The kernel log's storage in a checked segment.
+std::span<std::byte> klog_storage(const bip::mapped_region &region)
+{
+	auto *base = static_cast<std::byte *>(region.get_address());
+	const auto *seg = reinterpret_cast<const InstanceSegment *>(base);
+	return {base + sizeof(InstanceSegment), kernel_log_storage_bytes(seg->devices.klog.shift)};
 }
 
 // A segment is used only if it is this user's alone: a regular object
@@ -124,7 +160,7 @@ void check_owner(const std::string &seg, int fd)
 
 // Every index and count stored in the segment, checked before any use:
 // nullptr, or the first field out of range.
-const char *state_problem(const InstanceSegment &s)
+const char *state_problem(const InstanceSegment &s, const KernelLogBuffer &klog)
 {
 	const DeviceState &d = s.devices;
 	const char *bad = mlcore_dev_check(&d.mlcore);
@@ -133,7 +169,7 @@ const char *state_problem(const InstanceSegment &s)
 	if (!bad)
 		bad = ml_loop_dev_check(&d.mlloop);
 	if (!bad)
-		bad = d.klog.check();
+		bad = klog.check();
 	// An operation's undo journal left by a dead process is copied back
 	// by the next locker: it is checked the same way.
 	const OpJournal &j = d.journal;
@@ -144,12 +180,8 @@ const char *state_problem(const InstanceSegment &s)
 			bad = "journal.mllib";
 		else if ((j.touches & kTouchMlloop) && ml_loop_dev_check(&j.mlloop))
 			bad = "journal.mlloop";
-		else if (j.klog.saved > KernelLogUndo::kRecords)
-			bad = "journal.klog.saved";
-		for (uint32_t i = 0; !bad && i < j.klog.saved; i++)
-			if (j.klog.records[i].len > sizeof(j.klog.records[i].text) ||
-			    j.klog.records[i].level > 7)
-				bad = "journal.klog.records";
+		else
+			bad = j.klog.check();
 	}
 	return bad;
 }
@@ -269,6 +301,42 @@ ClockSpec Instance::clock_spec() const
 			 load(segment_->header.clock_epoch_sec)};
 }
 
+uint64_t Instance::log_buf_size() const
+{
+	return uint64_t{1} << device_->kernel_log_buffer().shift();
+}
+
+uint64_t Instance::parse_log_buf_size(const std::string &text)
+{
+	size_t end = 0;
+	uint64_t n = 0;
+	bool ok = !text.empty() && isdigit(static_cast<unsigned char>(text[0]));
+	if (ok) {
+		try {
+			n = std::stoull(text, &end, 0);
+		} catch (const std::exception &) {
+			ok = false;
+		}
+	}
+	unsigned shift = 0;
+	if (ok && end + 1 == text.size()) {
+		switch (text[end]) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		default: ok = false;
+		}
+	} else if (ok && end != text.size()) {
+		ok = false;
+	}
+	if (!ok || (shift && n > (UINT64_MAX >> shift)))
+		throw InstanceError(fmt::format(
+			"invalid kernel log size '{}': give bytes, optionally with "
+			"K, M or G (e.g. 131072 or 128K)", text));
+	(void)log_buf_shift_of(n << shift);	// in range
+	return n << shift;
+}
+
 std::optional<uint64_t> Instance::seed() const
 {
 	if (!load(segment_->header.seeded))
@@ -282,7 +350,8 @@ void Instance::attach_device()
 		DeviceServices::make(clock_spec(), log_path().string());
 	services.clock = std::make_unique<SegmentClock>(segment_->header);
 	services.random = std::make_unique<SegmentRandom>(segment_->header);
-	device_ = std::make_unique<Device>(segment_->devices, std::move(services), name_);
+	device_ = std::make_unique<Device>(segment_->devices, klog_storage(region_),
+					   std::move(services), name_);
 }
 
 std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
@@ -292,6 +361,8 @@ std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
 		throw InstanceError(fmt::format(
 			"invalid instance name '{}': use 1 to 64 of A-Z a-z 0-9 . _ - "
 			"(not starting with '.')", name));
+	uint32_t shift = log_buf_shift_of(opts.log_buf_size.value_or(
+		uint64_t{1} << kLogBufShiftDefault));
 	make_private_dir(state_root(), DirUse::StateRoot);
 	make_private_dir(state_dir_of(name), DirUse::InstanceDir);
 
@@ -300,19 +371,22 @@ std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
 	try {
 		bip::shared_memory_object shm(bip::create_only, seg.c_str(),
 					      bip::read_write, perm);
-		shm.truncate(sizeof(InstanceSegment));
+		shm.truncate(static_cast<bip::offset_t>(segment_bytes(shift)));
 		bip::mapped_region region(shm, bip::read_write);
 		auto *s = static_cast<InstanceSegment *>(region.get_address());
 		std::memset(static_cast<void *>(s), 0, sizeof(*s));
+		std::span<std::byte> storage(static_cast<std::byte *>(region.get_address()) +
+						     sizeof(InstanceSegment),
+					     kernel_log_storage_bytes(shift));
 		ClockSpec clock = opts.clock.value_or(ClockSpec{});
 		s->header.layout_version = kSegmentLayoutVersion;
-		s->header.segment_size = sizeof(InstanceSegment);
+		s->header.segment_size = segment_bytes(shift);
 		s->header.created_realtime_sec = RealClock().realtime().tv_sec;
 		s->header.boot_monotonic_ns = monotonic_now_ns();
 		s->header.clock_fixed = clock.fixed;
 		s->header.clock_epoch_sec = clock.epoch_sec;
 		set_seed(s->header, opts.seed);
-		init_device_state(s->devices);
+		init_device_state(s->devices, storage, shift);
 
 		std::unique_ptr<Instance> inst(new Instance(name, std::move(region)));
 		inst->device().load();
@@ -329,6 +403,11 @@ std::unique_ptr<Instance> Instance::open_or_create(const std::string &name,
 	// An explicit clock or seed that differs from the instance's is a new
 	// boot: the devices are reloaded with it.
 	auto inst = open_existing(name);
+	if (opts.log_buf_size && inst->log_buf_size() != (uint64_t{1} << shift))
+		throw InstanceError(fmt::format(
+			"instance '{}' has a {}-byte kernel log; its size is fixed when "
+			"it is created: `mlcore-emu rm {}` first to make one of {} bytes",
+			name, inst->log_buf_size(), name, uint64_t{1} << shift));
 	bool new_clock = opts.clock &&
 			 opts.clock->to_string() != inst->clock_spec().to_string();
 	bool new_seed = opts.seed && opts.seed != inst->seed();
@@ -357,10 +436,11 @@ std::unique_ptr<Instance> Instance::open_existing(const std::string &name)
 		// The lock first: a damaged one is never taken.
 		if (const char *bad = seg->devices.lock.check())
 			refuse_damaged(name, bad);
-		const char *bad = state_problem(*seg);
 		std::unique_ptr<Instance> inst(new Instance(name, std::move(region)));
+		const KernelLogBuffer &klog = inst->device().kernel_log_buffer();
+		const char *bad = state_problem(*seg, klog);
 		if (bad)
-			bad = inst->device().under_lock([&] { return state_problem(*seg); });
+			bad = inst->device().under_lock([&] { return state_problem(*seg, klog); });
 		if (bad)
 			refuse_damaged(name, bad);
 		return inst;

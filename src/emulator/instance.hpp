@@ -5,8 +5,10 @@
 // process sees one device and the crash of any one of them loses nothing.
 //
 //   segment   /dev/shm/mlcore-emu.<uid>.<name>, mode 0600, fixed layout
-//             (InstanceSegment) with a magic and a layout version; a
-//             segment of another layout is refused, never misread
+//             (InstanceSegment, then the kernel log ring's storage, of the
+//             size the instance was created with) with a magic and a
+//             layout version; a segment of another layout is refused,
+//             never misread
 //   lock      a robust process-shared mutex inside the segment
 //   state dir per instance, 0700: the log file (mlcore.log) and the
 //             registry of the mounts serving it
@@ -32,15 +34,17 @@ namespace mlc {
 
 // Bump whenever InstanceSegment (or anything inside it) changes shape.
 // 3: + closed loop (mlloop); 4: + loop v2 policies; 5: + its workload trace;
-// 6: + the lock's owner, the shown copies; 7: + the undo journal.
-constexpr uint32_t kSegmentLayoutVersion = 7;
+// 6: + the lock's owner, the shown copies; 7: + the undo journal;
+// 8: the kernel log a byte ring (printk's) of the instance's size, its
+// storage after InstanceSegment.
+constexpr uint32_t kSegmentLayoutVersion = 8;
 constexpr uint64_t kSegmentMagic = 0x31554d4545524f43ULL;  // "COREEMU1"
 
 struct InstanceHeader {
 	uint64_t magic;			// written last, once initialised
 	uint32_t layout_version;
 	uint32_t reserved;
-	uint64_t segment_size;		// sizeof(InstanceSegment)
+	uint64_t segment_size;		// sizeof(InstanceSegment) + the ring's storage
 	int64_t created_realtime_sec;
 	int64_t boot_monotonic_ns;	// dmesg time zero
 	uint32_t clock_fixed;		// 1: frozen at clock_epoch_sec
@@ -77,6 +81,11 @@ struct InstanceOptions {
 	// process draws from one sequence; system randomness when absent.
 	// Given for an existing instance with another seed: a new boot.
 	std::optional<uint64_t> seed;
+	// The kernel log ring's size in bytes, as the kernel's log_buf_len=
+	// (rounded up to a power of two, 4 KiB .. 32 MiB; 128 KiB, Debian's
+	// CONFIG_LOG_BUF_SHIFT=17, when absent).  Fixed when the instance is
+	// created: another size for an existing instance is an error.
+	std::optional<uint64_t> log_buf_size;
 };
 
 class Instance {
@@ -92,6 +101,9 @@ public:
 	static std::unique_ptr<Instance> open_existing(const std::string &name);
 	// Names of this user's instances.
 	static std::vector<std::string> list();
+	// "131072", "128K", "1M" (memparse's suffixes, as log_buf_len= takes
+	// them) into bytes in range; InstanceError for anything else.
+	static uint64_t parse_log_buf_size(const std::string &text);
 	// Removes the segment and the state directory (even of another layout).
 	static bool remove(const std::string &name);
 
@@ -106,6 +118,9 @@ public:
 	ClockSpec clock_spec() const;
 	std::filesystem::path state_dir() const { return state_dir_of(name_); }
 	std::filesystem::path log_path() const { return state_dir() / "mlcore.log"; }
+
+	// The kernel log ring's size in bytes.
+	uint64_t log_buf_size() const;
 
 	// The seed of the core's random bytes, if the instance is seeded.
 	std::optional<uint64_t> seed() const;

@@ -125,14 +125,14 @@ public:
 
 	long read(mlc_uptr dst, size_t size, int64_t *pos, UserMemory &mem) override
 	{
-		auto recs = dev_.kernel_log(next_);
+		auto recs = dev_.kernel_log(next_, 1);
 		if (recs.empty())
 			return 0;
 		const KernelLogRecord &rec = recs.front();
 		std::string text = std::to_string(rec.level) + "," +
 				   std::to_string(rec.seq) + "," +
 				   std::to_string(rec.ts_ns / 1000) + ",-;" +
-				   std::string(rec.text, rec.len) + "\n";
+				   rec.text + "\n";
 		if (size < text.size())
 			return -EINVAL;
 		if (mem.copy_to(dst, text.data(), text.size()) != 0)

@@ -11,8 +11,8 @@
 // Input: the object's size first (the valid size, cut to any size, or
 // grown), then patches until the input ends, each a field of the
 // segment (a table of the header's and every device's counts and indices:
-// magic, layout, hist_count, q_head, data_size, the kernel log's sequence
-// and record lengths, the lock, ...) or any offset, and the bytes put
+// magic, layout, hist_count, q_head, data_size, the kernel log ring's
+// header, descriptors and undo journal, the lock, ...) or any offset, and the bytes put
 // there.  A zero magic is replaced by the valid one: it means "being
 // initialised" and makes the attach wait two seconds by design.
 //
@@ -52,6 +52,11 @@ struct Field {
 	Field{offsetof(InstanceSegment, devices) + offsetof(DeviceState, member), \
 	      sizeof(DeviceState::member)}
 
+#define KLOG_DESC(i, member)                                                     \
+	Field{sizeof(InstanceSegment) + (i) * sizeof(KernelLogDesc) +            \
+		      offsetof(KernelLogDesc, member),                           \
+	      sizeof(KernelLogDesc::member)}
+
 const Field kFields[] = {
 	SEG_FIELD(header.magic),
 	SEG_FIELD(header.layout_version),
@@ -83,10 +88,27 @@ const Field kFields[] = {
 	DEV_FIELD(mlloop.sim.wl.cur),
 	DEV_FIELD(mlloop.sim.act.next),
 	DEV_FIELD(mlloop.sim.def.window),
+	DEV_FIELD(klog.shift),
+	DEV_FIELD(klog.desc_shift),
 	DEV_FIELD(klog.next_seq),
-	DEV_FIELD(klog.records[0].len),
-	DEV_FIELD(klog.records[0].level),
-	DEV_FIELD(klog.records[1].len),
+	DEV_FIELD(klog.first_seq),
+	DEV_FIELD(klog.head),
+	DEV_FIELD(journal.active),
+	DEV_FIELD(journal.klog.cursor),
+	DEV_FIELD(journal.klog.descs_saved),
+	DEV_FIELD(journal.klog.bytes_saved),
+	DEV_FIELD(journal.klog.overflow),
+	DEV_FIELD(journal.klog.descs[0].len),
+	// The ring's first descriptors, after the InstanceSegment.
+	KLOG_DESC(0, seq),
+	KLOG_DESC(0, begin),
+	KLOG_DESC(0, next_off),
+	KLOG_DESC(0, len),
+	KLOG_DESC(0, level),
+	KLOG_DESC(1, seq),
+	KLOG_DESC(1, begin),
+	KLOG_DESC(1, len),
+	KLOG_DESC(3, next_off),
 };
 
 std::vector<std::byte> g_valid;
@@ -181,7 +203,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 		}
 		const auto *seg = static_cast<const std::byte *>(
 			static_cast<const void *>(&inst->header()));
-		g_valid.assign(seg, seg + sizeof(InstanceSegment));
+		g_valid.assign(seg, seg + inst->header().segment_size);
 	}
 	Instance::remove(ref);
 	std::atexit(cleanup_at_exit);

@@ -402,15 +402,20 @@ def seq_seeds():
 
 
 # --- fuzz_instance_attach ---------------------------------------------------
-N_FIELDS = 34  # kFields in fuzz_instance_attach.cc
+N_FIELDS = 50  # kFields in fuzz_instance_attach.cc
 F = {n: i for i, n in enumerate([
     "magic", "layout_version", "segment_size", "clock_fixed", "clock_epoch_sec",
     "seeded", "rng_state", "lock", "latest_result", "hist_index", "hist_count",
     "train_count", "stamp0", "data_size", "recommendations_size", "model1.mode",
     "model1.state", "model1.name", "model1.dataset.state", "loop.mode",
     "loop.state", "rec_window", "quality_milli", "q_head", "q_count", "wl.phase",
-    "wl.nstreams", "wl.cur", "act.next", "def.window", "klog.next_seq",
-    "klog.len0", "klog.level0", "klog.len1"])}
+    "wl.nstreams", "wl.cur", "act.next", "def.window", "klog.shift",
+    "klog.desc_shift", "klog.next_seq", "klog.first_seq", "klog.head",
+    "journal.active", "journal.klog.cursor", "journal.klog.descs_saved",
+    "journal.klog.bytes_saved", "journal.klog.overflow", "journal.klog.desc0.len",
+    "klog.desc0.seq", "klog.desc0.begin", "klog.desc0.next_off", "klog.desc0.len",
+    "klog.desc0.level", "klog.desc1.seq", "klog.desc1.begin", "klog.desc1.len",
+    "klog.desc3.next_off"])}
 assert len(F) == N_FIELDS
 
 
@@ -453,8 +458,19 @@ def instance_seeds(segment_size):
         "q_count_300": instance(patches=[("q_count", u32(300))]),
         "nstreams_0": instance(patches=[("wl.nstreams", u32(0))]),
         "stream_cur_99": instance(patches=[("wl.cur", u32(99))]),
-        "klog_len_300": instance(patches=[("klog.len0", struct.pack("<H", 300))]),
+        "klog_len_1000": instance(patches=[("klog.desc0.len", struct.pack("<H", 1000))]),
         "klog_seq_far": instance(patches=[("klog.next_seq", u64(1 << 62))]),
+        "klog_shift_40": instance(patches=[("klog.shift", u32(40))]),
+        "klog_desc_shift_3": instance(patches=[("klog.desc_shift", u32(3))]),
+        "klog_first_behind": instance(patches=[("klog.first_seq", u64(0)),
+                                               ("klog.next_seq", u64(9000)),
+                                               ("journal.klog.cursor", u64(9000))]),
+        "klog_head_far": instance(patches=[("klog.head", u64(1 << 40))]),
+        "klog_begin_wild": instance(patches=[("klog.desc1.begin", u64((1 << 64) - 8))]),
+        "klog_journal_undo": instance(patches=[("journal.active", u32(1)),
+                                               ("journal.klog.descs_saved", u32(64)),
+                                               ("journal.klog.bytes_saved", u32(16384)),
+                                               ("journal.klog.overflow", u32(1))]),
         "lock_garbage": instance(patches=[("lock", b"\x01\x00\x00\x00\xff\xff\x00\x00" * 2)]),
         "clock_far": instance(patches=[("clock_fixed", u32(1)),
                                        ("clock_epoch_sec", u64(1 << 60))]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Area 10 (ABI.md kernel log lines "load"/"unload"; `mlcore-emu reset`:
-"module unload + load, in place; mounts keep serving")."""
+"module unload + load, in place; mounts keep serving"; the kernel log ring
+of `serve --log-buf-size`)."""
 import os
 
 import harness as h
@@ -100,6 +101,78 @@ class ResetTest(h.EmuTestCase):
                 b" [1]: 3 at 1970-01-02 00:00:00\n")
         self.assertEqual(self.read_all(result_b), want)
         self.assertEqual(self.read_all(self.result), want)
+
+
+def kernel_kept(lines, shift):
+    """The lines the 6.1 kernel's printk ring of 2^shift bytes keeps of
+    lines printed in order (docs/architecture.md, "Kernel log"): a block of
+    ALIGN(8 + min(len + 4, 992), 8) bytes each, moved to the next wrap's
+    start when it would reach the end, the oldest dropped until the newest
+    block fits and a descriptor (one per 32 bytes) is free."""
+    size, ndesc = 1 << shift, 1 << (shift - 5)
+    begins, head, first = [], 0, 0
+    for i, text in enumerate(lines):
+        blk = (8 + min(len(text.encode()) + 4, 992) + 7) & ~7
+        nxt = head + blk
+        if head // size != nxt // size:
+            nxt = nxt // size * size + blk
+        begins.append(head)
+        while first < i and (begins[first] < nxt - size or first + ndesc <= i):
+            first += 1
+        head = nxt
+    return [t.encode()[:989].decode() for t in lines[first:]]
+
+
+class KernelLogRingTest(h.EmuTestCase):
+    """`serve --log-buf-size`: the instance's kernel log is a printk ring of
+    that many bytes; `dmesg` and the mount's `dmesg` keep what the kernel's
+    ring would."""
+    SERVE_EXTRA = ("--log-buf-size", "4K")
+
+    def raw_texts(self):
+        return [l.split(">", 1)[1] for l in self.emu.dmesg_raw()]
+
+    def test_the_ring_keeps_what_the_kernels_keeps(self):
+        printed = self.raw_texts()         # the load lines: nothing dropped yet
+        self.assertTrue(printed and printed[0].startswith("[mlcore] Loaded"))
+        fd = self.open_dev(os.O_RDWR)
+        for v in range(300):
+            h.set_result(fd, v * 7919 - 1000)
+            printed.append(f"[mlcore] Prediction set: {v * 7919 - 1000}")
+            if v % 3 == 0:
+                h.send_ints(fd, v, -v, 3 * v)
+                printed.append("[mlcore] Received features: "
+                               f"{h.fixed(v)} {h.fixed(-v)} {h.fixed(3 * v)}")
+        want = kernel_kept(printed, 12)
+        self.assertLess(len(want), len(printed) - 200)     # it wrapped, often
+        self.assertEqual(self.raw_texts(), want)
+        dmesg = self.read_all(os.path.join(self.root, "dmesg")).decode()
+        self.assertEqual(dmesg, "".join(f"[    0.000000] {t}\n" for t in want))
+        first_seq = len(printed) - len(want)
+        with open(os.path.join(self.root, "dev", "kmsg"), "rb", buffering=0) as k:
+            self.assertEqual(k.read(4096).split(b",")[1], str(first_seq).encode())
+
+    def test_an_existing_instance_keeps_its_size(self):
+        other = os.path.join(self.base, "root2")
+        os.makedirs(other, exist_ok=True)
+        p = self.emu.serve(other, "--log-buf-size", "8K", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(f"instance '{self.emu.name}' has a 4096-byte kernel log", p.stderr)
+        self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
+        p = self.emu.serve(other, "--log-buf-size", "4096", check=True)
+        self.emu.stop(other, check=True)
+
+    def test_bad_sizes_are_refused_before_anything_changes(self):
+        other = os.path.join(self.base, "root3")
+        for bad in ("0", "64M", "12Q", "-4096", "K", ""):
+            with self.subTest(bad):
+                p = self.emu.run("serve", "--root", other, "--instance",
+                                 self.emu.name + "-bad", "--log-buf-size", bad)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertIn("kernel log size", p.stderr)
+                self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
+                self.assertFalse(os.path.exists(
+                    f"/dev/shm/mlcore-emu.{os.getuid()}.{self.emu.name}-bad"))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ send() {	# NAME FILE
 }
 status() { echo "$*" >> /tmp/status; echo "guest: $*"; }
 finish() {
-	for f in /tmp/*.trace /tmp/*.probe /tmp/*.err /tmp/bench.txt /tmp/dmesg.txt; do
+	for f in /tmp/*.trace /tmp/*.probe /tmp/*.err /tmp/bench.txt /tmp/dmesg.txt /tmp/kernel.klog; do
 		[ -f "$f" ] && send "${f##*/}" "$f"
 	done
 	send status /tmp/status
@@ -74,6 +74,9 @@ if has mlloop; then
 	status "ml_loop seed parameter: $(cat /sys/module/ml_loop/parameters/seed)"
 fi
 run kernel --root /
+# Every record the kernel's ring kept (-s: more than its 128 KiB, or the
+# formatted lines are cut to that), for klog-kept.py.
+dmesg -r -s 8388608 > /tmp/kernel.klog
 mlc-conformance probe --profile "$PROFILES" --root / > /tmp/kernel.probe 2>&1
 if has mlcore; then
 	mlc-conformance bench --dev /dev/mlcore --iters "$BENCH_KERNEL" --label kernel \

@@ -31,6 +31,9 @@
 #     --ops N           operations per random scenario (default 300)
 #     --timeout S       for the VM (default 900: TCG on a loaded machine)
 #     --label-kernel L  name of the kernel's trace in messages
+#     --require-klog    fail unless the kernel log's kept lines were compared
+#                       (klog-kept.py: the scenarios must print enough to
+#                       wrap the kernel's ring past its boot lines)
 #     --quiet           no progress lines
 #
 # Needs: test/qemu/setup-qemu.sh's packages, root (to mount FUSE), /dev/fuse.
@@ -40,7 +43,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 bin_dir= work= seeds=1-10 ops=300 timeout=900 quiet=0 profiles= label_kernel=guest-kernel
-seed=20260101 kernel_loop_seed=
+seed=20260101 kernel_loop_seed= require_klog=0
 modules=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -55,6 +58,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--label-kernel) label_kernel=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
+	--require-klog) require_klog=1; shift ;;
 	*) echo "run-conformance: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -153,19 +157,29 @@ instance=conformance-$$
 root=$work/fuse-root
 cleanup() {
 	"$emu" stop --root "$root" >/dev/null 2>&1 || true
-	rm -f "/dev/shm/mlcore-emu.$(id -u).$instance"
+	rm -f "/dev/shm/mlcore-emu.$(id -u).$instance" "/dev/shm/mlcore-emu.$(id -u).$instance-klog"
 }
 trap cleanup EXIT
+# A 32 MiB kernel log ring: every line the run prints is kept, for
+# klog-kept.py to tell which of them the kernel's 128 KiB ring should keep.
 "$emu" serve --root "$root" --instance "$instance" --seed "$seed" \
-	--clock fixed:1767225600 >/dev/null
+	--clock fixed:1767225600 --log-buf-size 32M >/dev/null
 t0=$(date +%s.%N)
 "$runner" run --root "$root" --profile "$profiles" --seeds "$seeds" --ops "$ops" \
 	> "$work/traces/host-fuse.trace"
 host_s=$(since "$t0")
+"$emu" dmesg --instance "$instance" --raw > "$work/traces/host-fuse.klog"
 : > "$work/host-bench.txt"
 case ",$profiles," in *,mlcore,*)
 	"$runner" bench --dev "$root/dev/mlcore" --iters 2000 --label host-fuse > "$work/host-bench.txt" ;;
 esac
+"$emu" stop --root "$root" >/dev/null
+# The same run on an instance with the default ring (Debian's 128 KiB): the
+# lines it kept, for klog-kept.py.
+"$emu" serve --root "$root" --instance "$instance-klog" --seed "$seed" \
+	--clock fixed:1767225600 >/dev/null
+"$runner" run --root "$root" --profile "$profiles" --seeds "$seeds" --ops "$ops" > /dev/null
+"$emu" dmesg --instance "$instance-klog" --raw > "$work/traces/host-fuse-128k.klog"
 cleanup
 trap - EXIT
 
@@ -277,6 +291,23 @@ if grep -q '^cuse-taken:' "$work/traces/status"; then
 		grep '^cuse-taken:' "$work/traces/status" >&2
 		status=1
 	fi
+fi
+# The kernel log: the lines the kernel's printk ring kept after its run
+# are the newest of the emulator's, as many as its arithmetic allows.
+if [ -s "$work/traces/kernel.klog" ]; then
+	klog_rc=0
+	/usr/bin/python3 "$here/klog-kept.py" "$work/traces/kernel.klog" \
+		"$work/traces/host-fuse.klog" "$work/traces/host-fuse-128k.klog" \
+		> "$work/traces/klog-kept.txt" || klog_rc=$?
+	[ "$klog_rc" = 77 ] && [ "$require_klog" = 1 ] && klog_rc=1
+	case $klog_rc in
+	0|77) sed 's/^klog-kept/run-conformance: kernel log/' "$work/traces/klog-kept.txt" ;;
+	*) sed 's/^klog-kept/run-conformance: kernel log/' "$work/traces/klog-kept.txt" >&2
+	   status=1 ;;
+	esac
+else
+	echo "run-conformance: FAIL: the guest sent no kernel log (kernel.klog)" >&2
+	status=1
 fi
 if [ -s "$work/traces/dmesg.txt" ] &&
    grep -E "BUG:|WARNING:|Oops|Call Trace|general protection" "$work/traces/dmesg.txt" >&2; then

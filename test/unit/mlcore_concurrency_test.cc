@@ -107,7 +107,8 @@ TEST(MlcoreConcurrency, TwoDevicesOverOneStateSerialise)
 	TempDir dir;
 	const std::string log_path = dir.file("mlcore.log");
 	auto state = std::make_unique<DeviceState>();
-	init_device_state(*state);
+	std::vector<std::byte> klog(kernel_log_storage_bytes(kLogBufShiftDefault));
+	init_device_state(*state, klog);
 
 	// Both read one shared clock, so stamps stay one sequence.
 	auto clock = std::make_shared<TestClock>(kTestEpoch, 1);
@@ -126,8 +127,8 @@ TEST(MlcoreConcurrency, TwoDevicesOverOneStateSerialise)
 		s.random = std::make_unique<SeededRandom>(1);
 		return s;
 	};
-	Device one(*state, services());
-	Device two(*state, services());
+	Device one(*state, klog, services());
+	Device two(*state, klog, services());
 	one.load();
 	const uint64_t before = klog_next_seq(one);
 

@@ -9,9 +9,14 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <map>
+#include <random>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
+
+#include "emulator/kernel_log.hpp"
 
 #include "mlcore_test_support.hpp"
 
@@ -213,6 +218,202 @@ TEST(MlcoreKlog, RecordsCarryTheTimeSinceBootForDmesg)
 	EXPECT_EQ(recs[0].level, 6);
 	EXPECT_EQ(format_dmesg(recs[0]),
 		  "[    1.234567] [mlcore] Loaded with fixed-point logging.");
+}
+
+// ---------------------------------------------------------------------------
+// The ring itself (kernel_log.hpp) against the 6.1 kernel's printk_ringbuffer,
+// modelled here from kernel/printk/printk_ringbuffer.c as the kernel does
+// it, one writer: a descriptor ring (head_id, tail_id, a reusable dummy
+// descriptor to start, desc_reserve() pushing the tail when the id one
+// wrap back is the tail) and a data ring of logical positions starting at
+// -size (head_lpos, tail_lpos; data_alloc(), get_next_lpos(),
+// data_push_tail() following each block's id back to its descriptor).  A
+// reader keeps the records between tail_id and head_id still committed.
+namespace kernel_prb {
+
+struct Desc {
+	uint64_t id = 0;
+	enum { kReserved, kCommitted, kReusable } state = kReserved;
+	uint64_t begin = 0, next = 0;
+	bool dataless = false;
+	std::string text;
+};
+
+class Ring {
+public:
+	explicit Ring(unsigned shift)
+		: size_(uint64_t{1} << shift), count_(size_ >> 5), descs_(count_)
+	{
+		head_id_ = tail_id_ = uint64_t{0} - (count_ + 1);	// DESC0_ID
+		Desc &d0 = descs_[head_id_ & (count_ - 1)];
+		d0.id = head_id_;
+		d0.state = Desc::kReusable;
+		d0.dataless = true;
+		head_lpos_ = tail_lpos_ = uint64_t{0} - size_;		// BLK0_LPOS
+	}
+
+	// printk("%c%c%pV", KERN_SOH, level, "text\n") as vprintk_store() does.
+	void printk(const std::string &text)
+	{
+		size_t reserve = std::min<size_t>(2 + text.size() + 1 + 1, 992);
+		size_t kept = std::min<size_t>(text.size(), reserve - 1 - 2);
+		uint64_t id = head_id_ + 1;
+		if (id - count_ == tail_id_)
+			desc_push_tail();
+		head_id_ = id;
+		Desc &d = descs_[id & (count_ - 1)];
+		d = Desc{};
+		d.id = id;
+		uint64_t blk = (8 + reserve + 7) & ~uint64_t{7};
+		uint64_t begin = head_lpos_, next = begin + blk;
+		if (begin / size_ != next / size_)	// DATA_WRAPS(begin) != DATA_WRAPS(next)
+			next = next / size_ * size_ + blk;
+		data_push_tail(next - size_);
+		head_lpos_ = next;
+		blocks_[begin] = id;
+		d.begin = begin;
+		d.next = next;
+		d.text = text.substr(0, kept);
+		d.state = Desc::kCommitted;
+	}
+
+	std::vector<std::string> kept() const
+	{
+		std::vector<std::string> out;
+		for (uint64_t id = tail_id_; id != head_id_ + 1; id++) {
+			const Desc &d = descs_[id & (count_ - 1)];
+			if (d.id == id && d.state == Desc::kCommitted)
+				out.push_back(d.text);
+		}
+		return out;
+	}
+
+private:
+	void desc_push_tail()
+	{
+		Desc &d = descs_[tail_id_ & (count_ - 1)];
+		d.state = Desc::kReusable;
+		if (!d.dataless)
+			data_push_tail(d.next);
+		tail_id_++;
+	}
+	void data_push_tail(uint64_t lpos)
+	{
+		while (static_cast<int64_t>(lpos - tail_lpos_) > 0) {
+			uint64_t id = blocks_.at(tail_lpos_);
+			Desc &d = descs_[id & (count_ - 1)];
+			ASSERT_EQ(d.begin, tail_lpos_);
+			d.state = Desc::kReusable;
+			blocks_.erase(tail_lpos_);
+			tail_lpos_ = d.next;
+		}
+	}
+
+	uint64_t size_, count_;
+	std::vector<Desc> descs_;
+	uint64_t head_id_, tail_id_, head_lpos_, tail_lpos_;
+	std::map<uint64_t, uint64_t> blocks_;	// block begin -> its id
+};
+
+}  // namespace kernel_prb
+
+std::vector<std::string> texts(const KernelLogBuffer &log)
+{
+	std::vector<std::string> out;
+	for (const auto &rec : log.since(0))
+		out.push_back(rec.text);
+	return out;
+}
+
+// A record costs its text + 4 (KERN_SOH, level, "\n", NUL) + the 8-byte
+// block id, aligned to 8.
+TEST(KernelLogRing, BlockSizeIsTheKernelsReserveAligned)
+{
+	EXPECT_EQ(log_block_size(std::strlen("[mlcore] Prediction set: 5")), 40u);	// 8 + 30 -> 40
+	EXPECT_EQ(log_block_size(28), 40u);	// 8 + 32
+	EXPECT_EQ(log_block_size(29), 48u);	// 8 + 33 -> 48
+	EXPECT_EQ(log_block_size(988), 1000u);	// the reserve's cap, 992
+	EXPECT_EQ(log_block_size(5000), 1000u);
+	EXPECT_EQ(log_text_len(5000), 989u);	// 992 - NUL - prefix
+	EXPECT_EQ(kernel_log_storage_bytes(17), 2u * 131072);	// 4096 descriptors of 32
+}
+
+TEST(KernelLogRing, SizeIsRoundedUpToAPowerOfTwoInKconfigsRange)
+{
+	EXPECT_EQ(log_buf_shift_for(131072), 17u);
+	EXPECT_EQ(log_buf_shift_for(100000), 17u);
+	EXPECT_EQ(log_buf_shift_for(131073), 18u);
+	EXPECT_EQ(log_buf_shift_for(1), 12u);
+	EXPECT_EQ(log_buf_shift_for(uint64_t{1} << 25), 25u);
+	EXPECT_EQ(log_buf_shift_for((uint64_t{1} << 25) + 1), std::nullopt);
+	EXPECT_EQ(log_buf_shift_for(0), std::nullopt);
+}
+
+// 4 KiB, lines of 28 bytes (40-byte blocks): 102 fill 4080 bytes; the
+// 103rd would cross the end, so it goes to the start, wasting 16, and the
+// first record (the block at 0) is dropped.
+TEST(KernelLogRing, AWrappingBlockGoesToTheStartAndDropsTheOldest)
+{
+	OwnedKernelLog log(12);
+	const std::string line(28, 'x');
+	for (int i = 0; i < 102; i++)
+		log.buffer.append(6, 0, line);
+	EXPECT_EQ(log.buffer.kept(), 102u);
+	log.buffer.append(6, 0, line);
+	EXPECT_EQ(log.buffer.kept(), 102u);
+	EXPECT_EQ(log.buffer.since(0).front().seq, 1u);
+	EXPECT_EQ(log.ring.head, 4096u + 40);
+}
+
+// 4 KiB, 32-byte blocks (20-byte lines): 128 would fill it exactly, but
+// the 128th ends at the end, which get_next_lpos() counts as wrapping: it
+// goes to the start and drops the first.  127 are kept, not 128.
+TEST(KernelLogRing, ABlockEndingExactlyAtTheEndWrapsToo)
+{
+	OwnedKernelLog log(12);
+	for (int i = 0; i < 128; i++)
+		log.buffer.append(6, 0, std::string(20, 'a' + i % 26));
+	EXPECT_EQ(log.buffer.kept(), 127u);
+	EXPECT_EQ(log.buffer.since(0).front().seq, 1u);
+}
+
+// One descriptor per 32 bytes: 1-byte lines (16-byte blocks) run out of
+// descriptors first, 4096 in a 128 KiB ring.
+TEST(KernelLogRing, ShortLinesAreBoundByTheDescriptorCount)
+{
+	OwnedKernelLog log;
+	for (int i = 0; i < 5000; i++)
+		log.buffer.append(6, 0, "x");
+	EXPECT_EQ(log.buffer.kept(), 4096u);
+	EXPECT_EQ(log.buffer.since(0).front().seq, 5000u - 4096);
+}
+
+// The same lines in, the same lines kept, as the kernel's ring keeps them,
+// for lines of every length (some beyond what the kernel keeps of a line),
+// in the smallest ring and Debian's.
+TEST(KernelLogRing, KeepsWhatTheKernelsRingKeeps)
+{
+	for (unsigned shift : {12u, 17u}) {
+		for (unsigned seed = 1; seed <= 3; seed++) {
+			SCOPED_TRACE("shift " + std::to_string(shift) + " seed " +
+				     std::to_string(seed));
+			OwnedKernelLog log(shift);
+			kernel_prb::Ring kernel(shift);
+			std::mt19937 rng(seed);
+			int lines = shift == 12 ? 2000 : 9000;
+			for (int i = 0; i < lines; i++) {
+				size_t len = rng() % 8 == 0 ? rng() % 1100 : 1 + rng() % 120;
+				std::string text = fmt::format("{}:", i);
+				text.resize(std::max(len, text.size()), 'a' + i % 26);
+				kernel.printk(text);
+				log.buffer.append(6, 0, text);
+				if (i % 97 == 0 || i == lines - 1) {
+					ASSERT_EQ(texts(log.buffer), kernel.kept()) << "after line " << i;
+					ASSERT_EQ(log.buffer.check(), nullptr);
+				}
+			}
+		}
+	}
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <span>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -85,19 +86,32 @@ protected:
 		       ("mlc-atomic-" + std::to_string(getpid()));
 		fs::create_directories(dir_);
 		log_ = (dir_ / "mlcore.log").string();
-		void *p = mmap(nullptr, sizeof(mlc::DeviceState), PROT_READ | PROT_WRITE,
+		// The state, then its kernel log's storage, as in a segment; a
+		// 4 KiB ring (the smallest) so a few operations wrap it.
+		void *p = mmap(nullptr, map_bytes(), PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 		ASSERT_NE(p, MAP_FAILED);
 		state_ = static_cast<mlc::DeviceState *>(p);
-		mlc::init_device_state(*state_);
-		dev_ = std::make_unique<mlc::Device>(*state_, services(0));
+		mlc::init_device_state(*state_, storage(), kShift);
+		dev_ = std::make_unique<mlc::Device>(*state_, storage(), services(0));
 		dev_->load();
 	}
 	void TearDown() override
 	{
 		dev_.reset();
-		munmap(state_, sizeof(mlc::DeviceState));
+		munmap(state_, map_bytes());
 		fs::remove_all(dir_);
+	}
+
+	static constexpr uint32_t kShift = mlc::kLogBufShiftMin;
+	static size_t map_bytes()
+	{
+		return sizeof(mlc::DeviceState) + mlc::kernel_log_storage_bytes(kShift);
+	}
+	std::span<std::byte> storage()
+	{
+		return {reinterpret_cast<std::byte *>(state_ + 1),
+			mlc::kernel_log_storage_bytes(kShift)};
 	}
 
 	mlc::DeviceServices services(int clock_kill_at)
@@ -134,7 +148,7 @@ protected:
 		pid_t pid = fork();
 		ASSERT_GE(pid, 0);
 		if (pid == 0) {
-			mlc::Device child(*state_, services(clock_kill_at));
+			mlc::Device child(*state_, storage(), services(clock_kill_at));
 			g_printk_kill_at = printk_kill_at;
 			mlc::g_kernel_log_test_hook = printk_hook;
 			op(child);
@@ -191,17 +205,24 @@ TEST_F(CrashAtomicTest, SetResultKilledAnywhereLeavesNothing)
 			    "2023-11-14 22:13:20 - Prediction: 12\n");
 }
 
-// A full ring: the record a killed operation overwrote (the oldest) is back.
+// A full ring: the records a killed operation dropped (the oldest) are
+// back, text and all, at every phase of the text ring's wrap.
 TEST_F(CrashAtomicTest, OverwrittenKernelLogRecordIsPutBack)
 {
 	int feat[3] = {1, 2, 3};
-	while (state_->klog.next_seq < mlc::KernelLogRing::kRecords + 5)
+	while (state_->klog.next_seq < 200)
 		ASSERT_EQ(dev_->mlcore_ioctl(IOCTL_SEND_INTS, feat), 0);
-	Seen before = seen();
-	ASSERT_EQ(before.klog.size(), mlc::KernelLogRing::kRecords);
-	kill_child_in(0, 1, [](mlc::Device &d) { set_result(d, 5); });
-	EXPECT_TRUE(seen() == before);
-	EXPECT_EQ(seen().klog.front(), before.klog.front());
+	for (int i = 0; i < 12; i++) {
+		SCOPED_TRACE("head " + std::to_string(state_->klog.head));
+		Seen before = seen();
+		ASSERT_LT(before.klog.size(), 100u);	// the ring is full
+		kill_child_in(0, 1, [](mlc::Device &d) { set_result(d, 5); });
+		EXPECT_TRUE(seen() == before);
+		EXPECT_EQ(seen().klog.front(), before.klog.front());
+		EXPECT_EQ(dev_->kernel_log_buffer().check(), nullptr);
+		// Move the wrap's phase by one record of another length.
+		ASSERT_EQ(set_result(*dev_, 1 << i), 0);
+	}
 }
 
 // The other devices' operations too: a write to /dev/mllibdev killed after

@@ -477,6 +477,20 @@ protected:
 		bip::mapped_region region(shm, bip::read_write);
 		f(static_cast<mlc::InstanceSegment *>(region.get_address())->devices);
 	}
+	// Overwrites the kernel log's header and the descriptor of its
+	// oldest record (after the InstanceSegment).
+	template <typename F>
+	void damage_klog(F &&f)
+	{
+		bip::shared_memory_object shm(bip::open_only,
+					      mlc::Instance::segment_name(name_).c_str(),
+					      bip::read_write);
+		bip::mapped_region region(shm, bip::read_write);
+		auto *seg = static_cast<mlc::InstanceSegment *>(region.get_address());
+		mlc::KernelLogRing &ring = seg->devices.klog;
+		auto *descs = reinterpret_cast<mlc::KernelLogDesc *>(seg + 1);
+		f(seg->devices, descs[ring.first_seq & ((1u << ring.desc_shift) - 1)]);
+	}
 };
 
 TEST_F(SegmentTrustTest, AnotherUsersSegmentIsRefusedAndNeverRemoved)
@@ -540,7 +554,6 @@ TEST_F(SegmentTrustTest, PlantedIndicesAreRefusedNamingTheField)
 		{"mlloop.q_count", [](mlc::DeviceState &d) { d.mlloop.q_count = 257; }},
 		{"mlloop.sim.wl.cur", [](mlc::DeviceState &d) { d.mlloop.sim.wl.cur = 3; }},
 		{"mlloop.sim.ra.next", [](mlc::DeviceState &d) { d.mlloop.sim.act.next = 8; }},
-		{"klog.records.len", [](mlc::DeviceState &d) { d.klog.records[5].len = 237; }},
 		{"mlloop.policy.node_count", [](mlc::DeviceState &d) {
 			 d.mlloop.sim.policy.node_count = 256;
 		 }},
@@ -570,6 +583,45 @@ TEST_F(SegmentTrustTest, PlantedIndicesAreRefusedNamingTheField)
 			<< c.field << ": " << why;
 		EXPECT_NE(why.find(path()), std::string::npos) << why;
 	}
+}
+
+// The kernel log ring's header and descriptors: every index a reader or
+// writer follows.
+TEST_F(SegmentTrustTest, PlantedKernelLogIndicesAreRefusedNamingTheField)
+{
+	using Ring = mlc::DeviceState;
+	using Desc = mlc::KernelLogDesc;
+	struct Case {
+		const char *field;
+		void (*plant)(Ring &, Desc &);
+	};
+	const Case cases[] = {
+		{"klog.shift", [](Ring &r, Desc &) { r.klog.desc_shift = 3; }},
+		{"klog.first_seq", [](Ring &r, Desc &) {
+			 // (the journal's cursor too: else the next locker shows
+			 // up to it, as for an operation that died unshown)
+			 r.klog.next_seq = r.journal.klog.cursor = r.klog.first_seq + 4097;
+		 }},
+		{"klog.head", [](Ring &r, Desc &) { r.klog.head -= 8; }},
+		{"klog.descs.begin", [](Ring &r, Desc &) { r.klog.head += 3 << 17; }},
+		{"klog.descs.seq", [](Ring &, Desc &d) { d.seq += 4096; }},
+		{"klog.descs.len", [](Ring &, Desc &d) { d.len = mlc::kLogTextMax + 1; }},
+		{"klog.descs.level", [](Ring &, Desc &d) { d.level = 8; }},
+		{"klog.descs.next_off", [](Ring &, Desc &d) { d.next_off += 8; }},
+	};
+	for (const Case &c : cases) {
+		mlc::Instance::remove(name_);
+		make_valid();
+		damage_klog(c.plant);
+		std::string why = refusal();
+		EXPECT_NE(why.find(std::string(c.field) + " out of range"), std::string::npos)
+			<< c.field << ": " << why;
+	}
+	// The ring's size sizes the segment: another one is another layout.
+	mlc::Instance::remove(name_);
+	make_valid();
+	damage_klog([](Ring &r, Desc &) { r.klog.shift = 26; });
+	EXPECT_NE(refusal().find("has segment layout"), std::string::npos) << refusal();
 }
 
 TEST_F(SegmentTrustTest, ResetRecreatesADamagedSegment)

@@ -127,7 +127,7 @@ TEST_F(LoopDevice, ControlThroughTheSysfsWritePath)
 	EXPECT_EQ(dev->mlloop_write(reinterpret_cast<mlc_uptr>(&rec), 64, mem), -EINVAL);
 	bool refused_logged = false;
 	for (const auto &r : dev->kernel_log())
-		refused_logged |= std::string(r.text, r.len).find(
+		refused_logged |= r.text.find(
 					  "ml_loop: recommendation refused: bad magic") !=
 				  std::string::npos;
 	EXPECT_TRUE(refused_logged);

@@ -425,7 +425,7 @@ TEST(WorkloadDevice, ThroughTheEmulatorsDevice)
 	EXPECT_EQ(off, b.size());
 	bool logged = false;
 	for (const auto &r : dev->kernel_log())
-		logged |= std::string(r.text, r.len).find(
+		logged |= r.text.find(
 				  "ml_loop: workload trace of 1000 runs over 8 pages") == 0;
 	EXPECT_TRUE(logged);
 	// The trace survives control's reset (not a reload).
