@@ -666,6 +666,47 @@ EXPORT int flock(int fd, int op)
 	SERVED_OR_REAL(fd, mlcpl_flock(h, op), rl()->flock(fd, op));
 }
 
+/* lockf(3): glibc's own is fcntl(F_SETLK...) made inside the C library, out
+ * of the door's reach; on a served file the same record lock as fcntl's,
+ * built as glibc builds it (F_WRLCK, SEEK_CUR, 0, len). */
+EXPORT int lockf(int fd, int cmd, off_t len)
+{
+	struct mlcpl_handle *h = mlcpl_served(fd);
+	struct flock fl = { .l_type = F_WRLCK,
+			    .l_whence = SEEK_CUR,
+			    .l_len = len };
+	int fcmd;
+
+	if (!h)
+		return rl()->lockf(fd, cmd, len);
+	switch (cmd) {
+	case F_TEST:
+		fl.l_type = F_RDLCK;
+		if (ret(mlcpl_lock(h, F_GETLK, (unsigned long)&fl)) < 0)
+			return -1;
+		if (fl.l_type == F_UNLCK || fl.l_pid == getpid())
+			return 0;
+		errno = EACCES;
+		return -1;
+	case F_ULOCK:
+		fl.l_type = F_UNLCK;
+		fcmd = F_SETLK;
+		break;
+	case F_LOCK:
+		fcmd = F_SETLKW;
+		break;
+	case F_TLOCK:
+		fcmd = F_SETLK;
+		break;
+	default:
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)ret(mlcpl_lock(h, fcmd, (unsigned long)&fl));
+}
+
+ALIAS(lockf64, lockf);
+
 EXPORT int dup(int fd)
 {
 	int r = rl()->dup(fd);
