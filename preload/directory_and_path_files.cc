@@ -24,9 +24,11 @@ public:
 	{
 		return mlc_vfs_dir_ioctl_no_handler();
 	}
+	// The description's position (kept here: the door's readdir has its
+	// own cursor, as the kernel's moves with it only for some filesystems).
 	int64_t lseek(int64_t *, int64_t offset, int whence) override
 	{
-		return mlc_vfs_dir_llseek(offset, whence);
+		return mlc_vfs_dir_llseek(&pos_, offset, whence);
 	}
 	long mmap() override
 	{
@@ -40,6 +42,9 @@ public:
 	{
 		return false;
 	}
+
+private:
+	int64_t pos_ = 0;
 };
 
 // An O_PATH description: the VFS finds no file behind it (fdget()).

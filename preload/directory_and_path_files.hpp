@@ -6,7 +6,8 @@
 // Like gVisor's DirectoryFileDescriptionDefaultImpl, each is one object
 // whose every operation answers what the kernel's VFS answers for such a
 // description, and every answer is the core's (src/core/vfs_model.h): the
-// door calls the object and returns what it says.  Neither keeps state,
+// door calls the object and returns what it says.  Neither keeps state but a
+// directory's position,
 // touches the caller's memory or needs the instance, so the door calls them
 // at once, before its locks and copies.
 #pragma once

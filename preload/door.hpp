@@ -196,8 +196,10 @@ long ioctl_fd(int fd, Handle *h, unsigned long cmd_arg, unsigned long arg);
 long mmap_fd(Handle *h, bool shared, bool prot_write, size_t len);
 long getfl_fd(int fd, Handle *h);
 unsigned int poll_fd(Handle *h);
-long copy_file_range_fd(Handle *in, Handle *out);
+long copy_file_range_fd(int in_fd, Handle *in, int out_fd, Handle *out,
+			unsigned int flags);
 long lock_fd(Handle *h, int cmd, unsigned long arg);
+long flock_fd(Handle *h, int op);
 const char *path_of(Handle *h);
 
 // --- stat_and_access.cc ---------------------------------------------------------

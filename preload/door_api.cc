@@ -118,9 +118,10 @@ unsigned int mlcpl_poll(struct mlcpl_handle *h)
 	return poll_fd(h);
 }
 
-long mlcpl_copy_file_range(struct mlcpl_handle *in, struct mlcpl_handle *out)
+long mlcpl_copy_file_range(int in_fd, struct mlcpl_handle *in, int out_fd,
+			   struct mlcpl_handle *out, unsigned int flags)
 {
-	return copy_file_range_fd(in, out);
+	return copy_file_range_fd(in_fd, in, out_fd, out, flags);
 }
 
 long mlcpl_splice(struct mlcpl_handle *in, struct mlcpl_handle *out)
@@ -142,9 +143,7 @@ long mlcpl_lock(struct mlcpl_handle *h, int cmd, unsigned long arg)
 
 long mlcpl_flock(struct mlcpl_handle *h, int op)
 {
-	(void)h;
-	(void)op;
-	return mlc_vfs_flock();
+	return flock_fd(h, op);
 }
 
 long mlcpl_readlink_node(uint64_t ino)

@@ -129,8 +129,10 @@ long mlcpl_getfl(int fd, struct mlcpl_handle *h);
 unsigned int mlcpl_poll(struct mlcpl_handle *h);
 bool mlcpl_is_dir(struct mlcpl_handle *h);
 /* copy_file_range(2)/splice(2) with a served file on one side or both
- * (the other NULL): the VFS's answer, never a copy. */
-long mlcpl_copy_file_range(struct mlcpl_handle *in, struct mlcpl_handle *out);
+ * (the other NULL, its descriptor the host's): the VFS's answer, never a
+ * copy. */
+long mlcpl_copy_file_range(int in_fd, struct mlcpl_handle *in, int out_fd,
+			   struct mlcpl_handle *out, unsigned int flags);
 long mlcpl_splice(struct mlcpl_handle *in, struct mlcpl_handle *out);
 /* fcntl(2)'s record-lock commands and flock(2) on a served file. */
 bool mlcpl_is_lock_cmd(int cmd);

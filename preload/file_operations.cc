@@ -86,14 +86,23 @@ long rw_vector(Handle *h, const struct iovec *uiov, int iovcnt, bool positional,
 	if (positional)
 		if (long err = mlc_vfs_positional_check(pos))
 			return err;
+	// O_PATH (fdget) and a directory's writev (FMODE_WRITE) fail before
+	// the vector is looked at.
+	if (h->path_only &&
+	    (kWrite || !mlc_vfs_fd_has_file(h->rec->open_flags)))
+		return fileless_rw<kWrite>(h, 0, 0);
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
-	if (h->path_only) // the first segment's answer, memory untouched
-		return fileless_rw<kWrite>(h, 0, 0);
 	std::vector<struct iovec> iov(static_cast<size_t>(iovcnt));
 	if (iovcnt &&
 	    guarded_copy(iov.data(), uiov, iov.size() * sizeof(struct iovec)))
 		return -EFAULT;
+	if (h->path_only) { // a directory's readv: its length decides
+		uint64_t total = 0;
+		for (const auto &seg : iov)
+			total += seg.iov_len;
+		return mlc_vfs_dir_readv(total);
+	}
 	if (iov.empty())
 		iov.push_back(
 			{ nullptr, 0 }); // the handler still checks the mode
@@ -141,12 +150,13 @@ long writev_fd(Handle *h, const struct iovec *iov, int iovcnt, bool positional,
 
 int64_t lseek_fd(Handle *h, int64_t off, int whence)
 {
-	if (long err = mlc_vfs_lseek_whence_check(whence))
-		return err;
+	// O_PATH: EBADF before the whence; a directory checks its own.
 	if (h->path_only) {
 		int64_t pos = 0;
 		return h->file->lseek(&pos, off, whence);
 	}
+	if (long err = mlc_vfs_lseek_whence_check(whence))
+		return err;
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
@@ -201,11 +211,14 @@ long ioctl_fd(int fd, Handle *h, unsigned long cmd_arg, unsigned long arg)
 	// O_PATH: no file for the VFS either, its object answers everything.
 	if (!mlc_vfs_fd_has_file(h->rec->open_flags))
 		return h->file->ioctl(cmd, arg, mem);
+	if (h->path_only) { // a directory: no FIONREAD (not S_ISREG)
+		if (mlc_vfs_dir_ioctl_is_vfs(cmd))
+			return vfs_ioctl(fd, h, cmd, arg, true);
+		return h->file->ioctl(cmd, arg, mem);
+	}
 	bool regular = h->node->type() != NodeType::CharDevice;
 	if (mlc_vfs_ioctl_is_vfs(cmd, regular))
 		return vfs_ioctl(fd, h, cmd, arg, regular);
-	if (h->path_only) // a directory
-		return h->file->ioctl(cmd, arg, mem);
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
@@ -219,12 +232,14 @@ long ioctl_fd(int fd, Handle *h, unsigned long cmd_arg, unsigned long arg)
 
 long mmap_fd(Handle *h, bool shared, bool prot_write, size_t len)
 {
-	if (h->path_only)
+	if (!mlc_vfs_fd_has_file(h->rec->open_flags)) // fget() fails first
 		return h->file->mmap();
 	if (long err =
 		    mlc_vfs_mmap_check(mlc_fmode_from_flags(h->rec->open_flags),
 				       shared, prot_write, len))
 		return err;
+	if (h->path_only) // a directory
+		return h->file->mmap();
 	InDoor in;
 	if (int err = ensure_file(h))
 		return err;
@@ -251,20 +266,49 @@ unsigned int poll_fd(Handle *h)
 	return h->file->poll();
 }
 
-long copy_file_range_fd(Handle *in, Handle *out)
+namespace {
+
+// A copy's side: the served description's, or the host descriptor's own
+// (its fstat and F_GETFL); EBADF when fd is not open at all.
+long cfr_side(int fd, Handle *h, mlc_cfr_side *side)
 {
-	return mlc_vfs_copy_file_range_served(in ? in->node->mode() : 0,
-					      out ? out->node->mode() : 0);
+	if (h) {
+		*side = { h->node->mode(), h->rec->open_flags };
+		return 0;
+	}
+	struct stat st;
+	int fl = real().fcntl(fd, F_GETFL);
+	if (fl < 0 || real().fstat(fd, &st) < 0)
+		return -EBADF;
+	*side = { st.st_mode, fl };
+	return 0;
+}
+
+} // namespace
+
+long copy_file_range_fd(int in_fd, Handle *in, int out_fd, Handle *out,
+			unsigned int flags)
+{
+	mlc_cfr_side a, b;
+	if (long err = cfr_side(in_fd, in, &a))
+		return err;
+	if (long err = cfr_side(out_fd, out, &b))
+		return err;
+	return mlc_vfs_copy_file_range_served(&a, &b, flags);
 }
 
 long lock_fd(Handle *h, int cmd, unsigned long arg)
 {
-	(void)h;
 	static_assert(sizeof(struct mlc_flock) == sizeof(struct flock));
 	SafeMemory mem;
 	mlc_host host;
 	host.user = &mem;
-	return mlc_vfs_lock(&host, cmd, arg);
+	return mlc_vfs_lock(&host, h->rec->open_flags, cmd, arg);
+}
+
+long flock_fd(Handle *h, int op)
+{
+	return mlc_vfs_flock(h->rec->open_flags, op);
 }
 
 const char *path_of(Handle *h)

@@ -6,6 +6,7 @@
 #include <dirent.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -13,6 +14,9 @@
 #include <utility>
 #include <vector>
 
+extern "C" {
+#include "core/vfs_model.h"
+}
 #include "preload/door.hpp"
 #include "preload/real.hpp"
 
@@ -21,6 +25,7 @@ struct mlcpl_vdir {
 	int fd; // a served directory descriptor (dirfd())
 	std::vector<std::pair<std::string, const mlc::Node *>> entries;
 	size_t next = 0;
+	long err = 0; // every read's answer when not 0 (-errno)
 	union {
 		struct dirent de;
 		char de_space[sizeof(struct dirent) + 256];
@@ -78,7 +83,11 @@ unsigned char dirent_type(const Node *n)
 
 VDir *vdir_from_fd(int fd, Handle *h)
 {
-	return make_vdir(fd, h->ino);
+	VDir *d = make_vdir(fd, h->ino);
+	// O_PATH: fdopendir() succeeds, getdents64() is EBADF (fdget).
+	if (!mlc_vfs_fd_has_file(h->rec->open_flags))
+		d->err = mlc_vfs_path_fd_op();
+	return d;
 }
 
 bool is_vdir(const void *dir)
@@ -91,6 +100,10 @@ bool is_vdir(const void *dir)
 
 struct dirent *vdir_read(VDir *d)
 {
+	if (d->err) {
+		errno = static_cast<int>(-d->err);
+		return nullptr;
+	}
 	if (d->next >= d->entries.size())
 		return nullptr;
 	const auto &[name, node] = d->entries[d->next];

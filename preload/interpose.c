@@ -603,7 +603,8 @@ EXPORT ssize_t copy_file_range(int in_fd, off64_t *in_off, int out_fd,
 	struct mlcpl_handle *in = mlcpl_served(in_fd),
 			    *out = mlcpl_served(out_fd);
 	if (in || out)
-		return ret(mlcpl_copy_file_range(in, out));
+		return ret(
+			mlcpl_copy_file_range(in_fd, in, out_fd, out, flags));
 	return REAL_OR_ENOSYS(copy_file_range, in_fd, in_off, out_fd, out_off,
 			      len, flags);
 }

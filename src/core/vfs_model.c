@@ -418,23 +418,81 @@ long mlc_vfs_dir_read(void)
 
 long mlc_vfs_dir_write(void)
 {
-	return -EISDIR; /* the doors' answer; the kernel's is EBADF */
+	return -EBADF; /* vfs_write(): a directory is never FMODE_WRITE */
 }
 
-int64_t mlc_vfs_dir_llseek(int64_t offset, int whence)
+long mlc_vfs_dir_readv(uint64_t total)
 {
-	/* a readdir cursor the doors keep at 0: only a rewind succeeds */
-	return offset == 0 && whence == MLC_SEEK_SET ? 0 : -EINVAL;
+	/* vfs_readv(): an empty vector returns before ->read */
+	return total ? -EISDIR : 0;
+}
+
+/* MAX_NON_LFS: sysfs and proc keep the superblock's default s_maxbytes */
+#define MLC_DIR_MAXBYTES 0x7fffffffLL
+
+int64_t mlc_vfs_dir_llseek(int64_t *pos, int64_t offset, int whence)
+{
+	int64_t to;
+
+	/* generic_file_llseek_size() over i_size 0 */
+	switch (whence) {
+	case MLC_SEEK_SET:
+		to = offset;
+		break;
+	case MLC_SEEK_CUR:
+		if (offset == 0) /* the position itself, unchecked */
+			return *pos;
+		to = *pos + offset;
+		break;
+	case MLC_SEEK_END:
+		to = offset;
+		break;
+	case MLC_SEEK_DATA:
+	case MLC_SEEK_HOLE:
+		return -ENXIO; /* every offset is at or past i_size 0 */
+	default:
+		return -EINVAL;
+	}
+	if (to < 0 || to > MLC_DIR_MAXBYTES)
+		return -EINVAL;
+	*pos = to;
+	return to;
+}
+
+bool mlc_vfs_dir_ioctl_is_vfs(unsigned int cmd)
+{
+	/* do_vfs_ioctl(): FIONREAD only for S_ISREG, FIOQSIZE for S_ISDIR too */
+	return cmd != MLC_FIONREAD && mlc_vfs_ioctl_is_vfs(cmd, true);
 }
 
 /* --- copy_file_range, splice ------------------------------------------ */
 
-long mlc_vfs_copy_file_range_served(unsigned int in_mode, unsigned int out_mode)
+static bool mlc_is_type(unsigned int mode, unsigned int type)
 {
-	/* generic_copy_file_checks(): a served side must be a regular file */
-	if ((in_mode && (in_mode & MLC_S_IFMT) != MLC_S_IFREG) ||
-	    (out_mode && (out_mode & MLC_S_IFMT) != MLC_S_IFREG))
+	return (mode & MLC_S_IFMT) == type;
+}
+
+long mlc_vfs_copy_file_range_served(const struct mlc_cfr_side *in,
+				    const struct mlc_cfr_side *out,
+				    unsigned int flags)
+{
+	/* copy_file_range(): fdget() of each side, in first */
+	if (!mlc_vfs_fd_has_file(in->open_flags) ||
+	    !mlc_vfs_fd_has_file(out->open_flags))
+		return -EBADF;
+	if (flags)
 		return -EINVAL;
+	/* generic_copy_file_checks(): directories, then other non-regular */
+	if (mlc_is_type(in->i_mode, MLC_S_IFDIR) ||
+	    mlc_is_type(out->i_mode, MLC_S_IFDIR))
+		return -EISDIR;
+	if (!mlc_is_type(in->i_mode, MLC_S_IFREG) ||
+	    !mlc_is_type(out->i_mode, MLC_S_IFREG))
+		return -EINVAL;
+	if (!(mlc_fmode_from_flags(in->open_flags) & MLC_FMODE_READ) ||
+	    !(mlc_fmode_from_flags(out->open_flags) & MLC_FMODE_WRITE) ||
+	    (out->open_flags & MLC_O_APPEND))
+		return -EBADF;
 	return -EXDEV; /* never the same filesystem as the other side */
 }
 
@@ -452,6 +510,8 @@ long mlc_vfs_splice_no_handler(void)
 #define MLC_F_OFD_GETLK 36
 #define MLC_F_OFD_SETLK 37
 #define MLC_F_OFD_SETLKW 38
+#define MLC_F_RDLCK 0
+#define MLC_F_WRLCK 1
 #define MLC_F_UNLCK 2
 
 bool mlc_vfs_is_lock_cmd(int cmd)
@@ -469,24 +529,62 @@ bool mlc_vfs_is_lock_cmd(int cmd)
 	}
 }
 
-long mlc_vfs_lock(struct mlc_host *host, int cmd, mlc_uptr arg)
+/* check_fmode_for_setlk(): a read lock needs FMODE_READ, a write lock
+ * FMODE_WRITE; an unknown type is EINVAL (flock_to_posix_lock()). */
+static long mlc_setlk_check(int open_flags, int type)
+{
+	unsigned int f_mode = mlc_fmode_from_flags(open_flags);
+
+	switch (type) {
+	case MLC_F_RDLCK:
+		return f_mode & MLC_FMODE_READ ? 0 : -EBADF;
+	case MLC_F_WRLCK:
+		return f_mode & MLC_FMODE_WRITE ? 0 : -EBADF;
+	case MLC_F_UNLCK:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+long mlc_vfs_lock(struct mlc_host *host, int open_flags, int cmd, mlc_uptr arg)
 {
 	struct mlc_flock fl;
 
+	/* do_fcntl()'s lock commands need a file: O_PATH is EBADF */
+	if (!mlc_vfs_fd_has_file(open_flags))
+		return -EBADF;
 	if (mlc_copy_from_user(host, &fl, arg, sizeof(fl)))
 		return -EFAULT;
-	/* no lock conflicts: F_GETLK reports the range free */
 	if (cmd == MLC_F_GETLK || cmd == MLC_F_OFD_GETLK) {
+		/* fcntl_getlk(): only a read or write lock can be asked for */
+		if (fl.l_type != MLC_F_RDLCK && fl.l_type != MLC_F_WRLCK)
+			return -EINVAL;
+		/* no lock conflicts: the range is reported free */
 		fl.l_type = MLC_F_UNLCK;
 		if (mlc_copy_to_user(host, arg, &fl, sizeof(fl)))
 			return -EFAULT;
+		return 0;
 	}
-	return 0;
+	return mlc_setlk_check(open_flags, fl.l_type); /* never contended */
 }
 
-long mlc_vfs_flock(void)
+/* include/uapi/asm-generic/fcntl.h */
+#define MLC_LOCK_SH 1
+#define MLC_LOCK_EX 2
+#define MLC_LOCK_NB 4
+#define MLC_LOCK_UN 8
+
+long mlc_vfs_flock(int open_flags, int op)
 {
-	return 0;
+	int type = op & ~MLC_LOCK_NB;
+
+	/* flock_translate_cmd() comes before fdget() */
+	if (type != MLC_LOCK_SH && type != MLC_LOCK_EX && type != MLC_LOCK_UN)
+		return -EINVAL;
+	if (!mlc_vfs_fd_has_file(open_flags))
+		return -EBADF;
+	return 0; /* granted, never contended; no access mode needed */
 }
 
 int mlc_vfs_faccessat(unsigned int i_mode, int mode, bool may_override_perm,

@@ -271,32 +271,46 @@ unsigned int mlc_vfs_path_fd_poll_mask(void);
 /* read(2) of a directory: EISDIR (generic_read_dir()). */
 long mlc_vfs_dir_read(void);
 
-/*
- * write(2) of a directory, as the doors have answered it: EISDIR.  (The
- * kernel answers EBADF: a directory is never open for writing, so
- * vfs_write() fails on FMODE_WRITE first; see docs/door-differences.md.)
- */
+/* write(2), pwrite(2), writev(2) of a directory: EBADF (vfs_write()'s
+ * FMODE_WRITE check; a directory is never open for writing). */
 long mlc_vfs_dir_write(void);
 
+/* readv(2) of a directory whose vector holds total bytes: 0 when empty
+ * (vfs_readv() returns before the file is asked), else EISDIR. */
+long mlc_vfs_dir_readv(uint64_t total);
+
 /*
- * lseek(2) of a served directory, as the doors have answered it: only a
- * rewind (offset 0, SEEK_SET) succeeds, at 0; anything else is EINVAL.
- * (The kernel's dcache_dir_lseek()/kernfs also take SEEK_CUR; see
- * docs/door-differences.md.)
+ * lseek(2) of a served directory at *pos (sysfs's kernfs and proc's
+ * directories use generic_file_llseek()): i_size 0, s_maxbytes
+ * MAX_NON_LFS; SEEK_SET/SEEK_CUR/SEEK_END move *pos, SEEK_DATA/SEEK_HOLE
+ * are ENXIO, a result past 2^31-1 or negative and a bad whence EINVAL.
+ * The position is the description's, not the readdir cursor.
  */
-int64_t mlc_vfs_dir_llseek(int64_t offset, int whence);
+int64_t mlc_vfs_dir_llseek(int64_t *pos, int64_t offset, int whence);
+
+/* Whether the VFS answers ioctl cmd on a directory (FIOCLEX ..., FIOQSIZE;
+ * not FIONREAD, which do_vfs_ioctl() answers only for a regular file). */
+bool mlc_vfs_dir_ioctl_is_vfs(unsigned int cmd);
 
 /* --- copies between files: fs/read_write.c, fs/splice.c --- */
 
+/* One side of a copy_file_range(2): i_mode and the open flags of its
+ * description (a side on another filesystem: the host's fstat/F_GETFL). */
+struct mlc_cfr_side {
+	unsigned int i_mode;
+	int open_flags;
+};
+
 /*
- * copy_file_range(2) with a served file on at least one side: in_mode and
- * out_mode are the served sides' i_mode, 0 for a side on another
- * filesystem.  A served side that is not a regular file is EINVAL
- * (generic_copy_file_checks()); else the copy crosses filesystems, EXDEV,
- * and callers fall back to read and write.
+ * copy_file_range(2) with a served file on at least one side: an O_PATH
+ * side is EBADF (fdget()), flags EINVAL, then generic_copy_file_checks():
+ * a directory EISDIR, another non-regular file EINVAL, in not readable or
+ * out not writable (or O_APPEND) EBADF; else the copy crosses filesystems,
+ * EXDEV, and callers fall back to read and write.
  */
-long mlc_vfs_copy_file_range_served(unsigned int in_mode,
-				    unsigned int out_mode);
+long mlc_vfs_copy_file_range_served(const struct mlc_cfr_side *in,
+				    const struct mlc_cfr_side *out,
+				    unsigned int flags);
 
 /* splice(2) to or from a served file: no splice_read/splice_write, EINVAL. */
 long mlc_vfs_splice_no_handler(void);
@@ -317,15 +331,18 @@ struct mlc_flock {
 bool mlc_vfs_is_lock_cmd(int cmd);
 
 /*
- * A record-lock command on a served file (a door without the kernel's
- * lock table): the struct flock at arg is read (EFAULT if it cannot be);
- * every lock is granted and never contended, so F_GETLK and F_OFD_GETLK
- * write it back with l_type F_UNLCK, the rest return 0.
+ * A record-lock command on a served file's description opened with
+ * open_flags (a door without the kernel's lock table): O_PATH is EBADF;
+ * the struct flock at arg is read (EFAULT if it cannot be); F_GETLK asks
+ * for F_RDLCK or F_WRLCK (else EINVAL) and is written back F_UNLCK; a set
+ * needs FMODE_READ for F_RDLCK, FMODE_WRITE for F_WRLCK (EBADF), any other
+ * type is EINVAL; every lock is granted and never contended: 0.
  */
-long mlc_vfs_lock(struct mlc_host *host, int cmd, mlc_uptr arg);
+long mlc_vfs_lock(struct mlc_host *host, int open_flags, int cmd, mlc_uptr arg);
 
-/* flock(2) on a served file: granted, never contended (as above); 0. */
-long mlc_vfs_flock(void);
+/* flock(2) with op on a served description: a bad op EINVAL (before the
+ * descriptor is looked at), O_PATH EBADF, else granted, never contended. */
+long mlc_vfs_flock(int open_flags, int op);
 
 /*
  * faccessat(2) of a served inode with mode as user space passes it (F_OK

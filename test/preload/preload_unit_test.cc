@@ -6,6 +6,7 @@
 // open file descriptions (registry.hpp), and the kernel's path walk the
 // door resolves paths by (src/emulator/path_walk.hpp).
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -192,22 +193,50 @@ TEST(PreloadVfs, DirectoryAndOPathDescriptions)
 	EXPECT_EQ(mlc_vfs_path_fd_op(), -EBADF);
 	EXPECT_EQ(mlc_vfs_path_fd_poll_mask(), 0x20u); // POLLNVAL
 	EXPECT_EQ(mlc_vfs_dir_read(), -EISDIR);
-	EXPECT_EQ(mlc_vfs_dir_write(), -EISDIR);
-	EXPECT_EQ(mlc_vfs_dir_llseek(0, SEEK_SET), 0);
-	EXPECT_EQ(mlc_vfs_dir_llseek(1, SEEK_SET), -EINVAL);
-	EXPECT_EQ(mlc_vfs_dir_llseek(0, SEEK_CUR), -EINVAL);
-	EXPECT_EQ(mlc_vfs_dir_llseek(0, SEEK_END), -EINVAL);
+	// Measured on the host's /sys/class, /sys/kernel, /proc/self (6.18).
+	EXPECT_EQ(mlc_vfs_dir_write(), -EBADF);
+	EXPECT_EQ(mlc_vfs_dir_readv(0), 0);
+	EXPECT_EQ(mlc_vfs_dir_readv(4), -EISDIR);
+	int64_t pos = 0;
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 0, SEEK_SET), 0);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 1, SEEK_SET), 1);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 0, SEEK_CUR), 1);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 5, SEEK_CUR), 6);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, -100, SEEK_CUR), -EINVAL);
+	EXPECT_EQ(pos, 6);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, -1, SEEK_SET), -EINVAL);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 0x7fffffff, SEEK_SET), 0x7fffffff);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 0x80000000LL, SEEK_SET), -EINVAL);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 5, SEEK_END), 5);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, -1, SEEK_END), -EINVAL);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 0, SEEK_DATA), -ENXIO);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, -1, SEEK_HOLE), -ENXIO);
+	EXPECT_EQ(mlc_vfs_dir_llseek(&pos, 0, 7), -EINVAL);
+	EXPECT_EQ(pos, 5);
+	EXPECT_FALSE(mlc_vfs_dir_ioctl_is_vfs(0x541B)); // FIONREAD
+	EXPECT_TRUE(mlc_vfs_dir_ioctl_is_vfs(0x5460)); // FIOQSIZE
+	EXPECT_TRUE(mlc_vfs_dir_ioctl_is_vfs(0x5451)); // FIOCLEX
 }
 
 TEST(PreloadVfs, CopiesLocksXattrsReadlink)
 {
 	const unsigned chr = MLC_S_IFCHR | 0666, reg = MLC_S_IFREG | 0444,
 		       dir = MLC_S_IFDIR | 0755;
-	EXPECT_EQ(mlc_vfs_copy_file_range_served(reg, 0), -EXDEV);
-	EXPECT_EQ(mlc_vfs_copy_file_range_served(0, reg), -EXDEV);
-	EXPECT_EQ(mlc_vfs_copy_file_range_served(reg, reg), -EXDEV);
-	EXPECT_EQ(mlc_vfs_copy_file_range_served(chr, 0), -EINVAL);
-	EXPECT_EQ(mlc_vfs_copy_file_range_served(reg, dir), -EINVAL);
+	auto cfr = [](unsigned in_mode, int in_fl, unsigned out_mode,
+		      int out_fl, unsigned flags = 0) {
+		mlc_cfr_side a = { in_mode, in_fl }, b = { out_mode, out_fl };
+		return mlc_vfs_copy_file_range_served(&a, &b, flags);
+	};
+	EXPECT_EQ(cfr(reg, O_RDONLY, reg, O_WRONLY), -EXDEV);
+	EXPECT_EQ(cfr(reg, O_RDWR, reg, O_RDWR), -EXDEV);
+	EXPECT_EQ(cfr(reg, O_RDONLY, reg, O_WRONLY, 1), -EINVAL);
+	EXPECT_EQ(cfr(reg, O_WRONLY, reg, O_RDONLY), -EBADF);
+	EXPECT_EQ(cfr(reg, O_RDONLY, reg, O_WRONLY | O_APPEND), -EBADF);
+	EXPECT_EQ(cfr(chr, O_RDWR, reg, O_WRONLY), -EINVAL);
+	EXPECT_EQ(cfr(reg, O_RDONLY, dir, O_RDONLY), -EISDIR);
+	EXPECT_EQ(cfr(dir, O_RDONLY, chr, O_RDWR), -EISDIR);
+	EXPECT_EQ(cfr(reg, O_PATH, reg, O_WRONLY), -EBADF);
+	EXPECT_EQ(cfr(dir, O_RDONLY, reg, O_PATH, 1), -EBADF);
 	EXPECT_EQ(mlc_vfs_splice_no_handler(), -EINVAL);
 	for (int cmd : { F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK,
 			 F_OFD_SETLKW })
@@ -221,13 +250,25 @@ TEST(PreloadVfs, CopiesLocksXattrsReadlink)
 	fl.l_type = F_WRLCK;
 	fl.l_start = 7;
 	auto arg = reinterpret_cast<mlc_uptr>(&fl);
-	EXPECT_EQ(mlc_vfs_lock(&host, F_SETLK, arg), 0);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_RDWR, F_SETLK, arg), 0);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_RDONLY, F_SETLK, arg), -EBADF);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_PATH, F_SETLK, arg), -EBADF);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_PATH, F_GETLK, 8), -EBADF);
 	EXPECT_EQ(fl.l_type, F_WRLCK);
-	EXPECT_EQ(mlc_vfs_lock(&host, F_GETLK, arg), 0);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_RDONLY, F_GETLK, arg), 0);
 	EXPECT_EQ(fl.l_type, F_UNLCK);
 	EXPECT_EQ(fl.l_start, 7);
-	EXPECT_EQ(mlc_vfs_lock(&host, F_GETLK, 8), -EFAULT);
-	EXPECT_EQ(mlc_vfs_flock(), 0);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_RDONLY, F_GETLK, arg), -EINVAL);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_RDONLY, F_SETLK, arg), 0); // F_UNLCK
+	fl.l_type = F_RDLCK;
+	EXPECT_EQ(mlc_vfs_lock(&host, O_RDONLY, F_SETLK, arg), 0);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_WRONLY, F_SETLK, arg), -EBADF);
+	fl.l_type = 7;
+	EXPECT_EQ(mlc_vfs_lock(&host, O_RDWR, F_SETLK, arg), -EINVAL);
+	EXPECT_EQ(mlc_vfs_lock(&host, O_RDONLY, F_GETLK, 8), -EFAULT);
+	EXPECT_EQ(mlc_vfs_flock(O_RDONLY, LOCK_EX | LOCK_NB), 0);
+	EXPECT_EQ(mlc_vfs_flock(O_PATH, LOCK_EX), -EBADF);
+	EXPECT_EQ(mlc_vfs_flock(O_PATH, 0), -EINVAL);
 	EXPECT_EQ(mlc_vfs_getxattr_none(), -ENODATA);
 	EXPECT_EQ(mlc_vfs_listxattr_none(), 0);
 	EXPECT_EQ(mlc_vfs_setxattr_none(), -ENOTSUP);

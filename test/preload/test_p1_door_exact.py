@@ -23,6 +23,8 @@ import harness as h
 
 FIONREAD, FIONBIO, FIONCLEX, FIOCLEX, FIOASYNC, FIOQSIZE = (
     0x541B, 0x5421, 0x5450, 0x5451, 0x5452, 0x5460)
+F_ULOCK, F_LOCK, F_TLOCK, F_TEST = 0, 1, 2, 3	# lockf(3)
+FLOCK_FMT = "@hhqqi4x"				# struct flock, x86_64
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mmap.restype = ctypes.c_void_p
@@ -33,6 +35,14 @@ _libc.read.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t]
 _libc.read.restype = ctypes.c_ssize_t
 _libc.write.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t]
 _libc.write.restype = ctypes.c_ssize_t
+_libc.readv.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+_libc.readv.restype = ctypes.c_ssize_t
+_libc.writev.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+_libc.writev.restype = ctypes.c_ssize_t
+_libc.lockf.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long]
+_libc.copy_file_range.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                                  ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint]
+_libc.copy_file_range.restype = ctypes.c_ssize_t
 MAP_FAILED = ctypes.c_void_p(-1).value
 
 
@@ -44,6 +54,14 @@ def raw(fn, *args):
         e = ctypes.get_errno()
         raise OSError(e, os.strerror(e))
     return r
+
+
+def outcome(fn, *args):
+    """What a call answers: ("ok", its result) or ("errno", the name)."""
+    try:
+        return ("ok", fn(*args))
+    except OSError as e:
+        return ("errno", errno.errorcode.get(e.errno, e.errno))
 
 
 def int_arg(v):
@@ -334,93 +352,181 @@ class DoorExactTest(h.EmuTestCase):
         self.assertEqual(p.stdout, text)
 
 
-    # --- descriptors without a driver file, locks, splice ----------------------
-    # What the door answers today, pinned so that moving these answers into
-    # the core's VFS model changes nothing.  Where the kernel is known to
-    # answer otherwise the line says so (docs/door-differences.md).
+    # --- descriptors without a driver file, locks, copies ----------------------
+    # Differential: each call is made on a real object of the host's kernel
+    # of the same kind (a sysfs directory, a proc file, a character device)
+    # and on the served one, and must answer the same (errno or result).
     SYSDIR = "/sys/class/ml_lib_test"	# a served directory the host lacks
+    HOSTDIR = "/sys/kernel"		# a real sysfs (kernfs) directory
+
+    def same_answers(self, calls, host_fd, served_fd):
+        """Runs calls (name, fn(fd)) in order on each descriptor."""
+        host = [(name, outcome(fn, host_fd)) for name, fn in calls]
+        served = [(name, outcome(fn, served_fd)) for name, fn in calls]
+        self.assertEqual(served, host)
 
     def test_a_served_directory_descriptor(self):
-        d = self.open_proc(self.SYSDIR, os.O_RDONLY | os.O_DIRECTORY)
+        dflags = os.O_RDONLY | os.O_DIRECTORY
         buf = ctypes.create_string_buffer(8)
-        self.assertErrno(errno.EISDIR, os.read, d, 8)
-        self.assertErrno(errno.EISDIR, raw, _libc.read, d, buf, 0)
-        self.assertErrno(errno.EISDIR, os.write, d, b"x")	# kernel: EBADF
-        self.assertErrno(errno.EISDIR, os.pread, d, 8, 0)
-        self.assertErrno(errno.EINVAL, os.pread, d, 8, -1)
-        self.assertErrno(errno.EISDIR, os.pwrite, d, b"x", 0)
-        self.assertErrno(errno.EISDIR, os.readv, d, [bytearray(4)])
-        self.assertErrno(errno.EISDIR, os.writev, d, [b"x"])
-        self.assertEqual(os.lseek(d, 0, os.SEEK_SET), 0)
-        self.assertErrno(errno.EINVAL, os.lseek, d, 1, os.SEEK_SET)
-        self.assertErrno(errno.EINVAL, os.lseek, d, 0, os.SEEK_CUR)	# kernel: 0
-        self.assertErrno(errno.EINVAL, os.lseek, d, 0, 7)
-        self.assertErrno(errno.ENOTTY, raw, _libc.ioctl, d, 0x80086601, buf)
-        self.assertEqual(raw(_libc.ioctl, d, FIOCLEX, None), 0)
-        self.assertEqual(raw(_libc.ioctl, d, FIONCLEX, None), 0)
+        iov0 = (ctypes.c_void_p * 2)(0, 0)
+        iov_bad_base = (ctypes.c_void_p * 2)(8, 4)
         n = ctypes.c_int(7)
-        self.assertEqual(raw(_libc.ioctl, d, FIONREAD, ctypes.byref(n)), 0)
-        self.assertEqual(n.value, 0)				# kernel: ENOTTY
-        for flags in (mmap.MAP_SHARED, mmap.MAP_PRIVATE):
-            self.assertErrno(errno.ENODEV, raw, _libc.mmap, None, 4096,
-                             mmap.PROT_READ, flags, d, 0)
-        p = select.poll()
-        p.register(d, select.POLLIN | select.POLLOUT | select.POLLRDNORM |
-                   select.POLLWRNORM | select.POLLPRI)
-        self.assertEqual(dict(p.poll(0))[d], select.POLLIN | select.POLLOUT |
-                         select.POLLRDNORM | select.POLLWRNORM)
-        self.assertEqual(sorted(os.listdir(d)), ["mllibdev"])
 
-    def test_an_o_path_descriptor(self):
-        for path in (self.dev, self.result, self.SYSDIR):
-            with self.subTest(path=path):
-                fd = self.open_proc(path, os.O_PATH)
-                buf = ctypes.create_string_buffer(8)
-                self.assertErrno(errno.EBADF, os.read, fd, 8)
-                self.assertErrno(errno.EBADF, os.write, fd, b"x")
-                self.assertErrno(errno.EBADF, os.pread, fd, 8, 0)
-                self.assertErrno(errno.EINVAL, os.pread, fd, 8, -1)	# kernel: EBADF
-                self.assertErrno(errno.EBADF, os.pwrite, fd, b"x", 0)
-                self.assertErrno(errno.EBADF, os.readv, fd, [bytearray(4)])
-                self.assertErrno(errno.EBADF, os.writev, fd, [b"x"])
-                self.assertErrno(errno.EBADF, os.lseek, fd, 0, os.SEEK_SET)
-                self.assertErrno(errno.EINVAL, os.lseek, fd, 0, 7)	# kernel: EBADF
-                self.assertErrno(errno.EBADF, raw, _libc.ioctl, fd, FIOCLEX, None)
-                self.assertErrno(errno.EBADF, raw, _libc.ioctl, fd, 0x80086601, buf)
-                self.assertErrno(errno.EBADF, raw, _libc.mmap, None, 4096,
-                                 mmap.PROT_READ, mmap.MAP_PRIVATE, fd, 0)
-                p = select.poll()
-                p.register(fd, select.POLLIN)
-                self.assertEqual(dict(p.poll(0))[fd], select.POLLNVAL)
-                # kernel: EBADF for both (fcntl's locks and flock need a file)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                fcntl.lockf(fd, fcntl.LOCK_EX)
-        # kernel: EBADF (getdents64 of an O_PATH descriptor)
-        self.assertEqual(os.listdir(self.open_proc(self.SYSDIR, os.O_PATH)),
+        def mm(length, prot, flags, off=0):
+            return lambda d: raw(_libc.mmap, None, length, prot, flags, d, off)
+
+        def polled(d):
+            p = select.poll()
+            p.register(d, select.POLLIN | select.POLLOUT | select.POLLRDNORM |
+                       select.POLLWRNORM | select.POLLPRI)
+            return dict(p.poll(0))[d]
+        rw = mmap.PROT_READ | mmap.PROT_WRITE
+        calls = [
+            ("read", lambda d: os.read(d, 8)),
+            ("read 0", lambda d: raw(_libc.read, d, buf, 0)),
+            ("write", lambda d: os.write(d, b"x")),
+            ("write 0", lambda d: os.write(d, b"")),
+            ("pread", lambda d: os.pread(d, 8, 0)),
+            ("pread -1", lambda d: os.pread(d, 8, -1)),
+            ("pwrite", lambda d: os.pwrite(d, b"x", 0)),
+            ("pwrite -1", lambda d: os.pwrite(d, b"x", -1)),
+            ("readv", lambda d: os.readv(d, [bytearray(4)])),
+            ("readv []", lambda d: os.readv(d, [])),
+            ("readv bad base", lambda d: raw(_libc.readv, d, iov_bad_base, 1)),
+            ("readv bad iovec", lambda d: raw(_libc.readv, d, ctypes.c_void_p(8), 1)),
+            ("readv 0 bytes", lambda d: raw(_libc.readv, d, iov0, 1)),
+            ("readv -1", lambda d: raw(_libc.readv, d, iov0, -1)),
+            ("readv 1025", lambda d: raw(_libc.readv, d, iov0, 1025)),
+            ("writev", lambda d: os.writev(d, [b"x"])),
+            ("writev []", lambda d: os.writev(d, [])),
+            ("writev -1", lambda d: raw(_libc.writev, d, iov0, -1)),
+            # the description's position: generic_file_llseek over size 0
+            ("lseek 0 SET", lambda d: os.lseek(d, 0, os.SEEK_SET)),
+            ("lseek 1 SET", lambda d: os.lseek(d, 1, os.SEEK_SET)),
+            ("lseek 0 CUR", lambda d: os.lseek(d, 0, os.SEEK_CUR)),
+            ("lseek 5 CUR", lambda d: os.lseek(d, 5, os.SEEK_CUR)),
+            ("lseek -100 CUR", lambda d: os.lseek(d, -100, os.SEEK_CUR)),
+            ("lseek -1 SET", lambda d: os.lseek(d, -1, os.SEEK_SET)),
+            ("lseek 2^31-1", lambda d: os.lseek(d, 2**31 - 1, os.SEEK_SET)),
+            ("lseek 2^31", lambda d: os.lseek(d, 2**31, os.SEEK_SET)),
+            ("lseek 0 CUR again", lambda d: os.lseek(d, 0, os.SEEK_CUR)),
+            ("lseek 5 END", lambda d: os.lseek(d, 5, os.SEEK_END)),
+            ("lseek -1 END", lambda d: os.lseek(d, -1, os.SEEK_END)),
+            ("lseek DATA", lambda d: os.lseek(d, 0, os.SEEK_DATA)),
+            ("lseek HOLE", lambda d: os.lseek(d, 0, os.SEEK_HOLE)),
+            ("lseek whence 7", lambda d: os.lseek(d, 0, 7)),
+            ("lseek 0 SET back", lambda d: os.lseek(d, 0, os.SEEK_SET)),
+            ("ioctl 0x80086601", lambda d: raw(_libc.ioctl, d, 0x80086601, buf)),
+            ("FIOCLEX", lambda d: raw(_libc.ioctl, d, FIOCLEX, None)),
+            ("FIONCLEX", lambda d: raw(_libc.ioctl, d, FIONCLEX, None)),
+            ("FIONREAD", lambda d: raw(_libc.ioctl, d, FIONREAD, ctypes.byref(n))),
+            ("FIOQSIZE", lambda d: fcntl.ioctl(d, FIOQSIZE, bytes(8))),
+            ("mmap len 0", mm(0, mmap.PROT_READ, mmap.MAP_SHARED)),
+            ("mmap len 0 rw shared", mm(0, rw, mmap.MAP_SHARED)),
+            ("mmap rw shared", mm(4096, rw, mmap.MAP_SHARED)),
+            ("mmap rw private", mm(4096, rw, mmap.MAP_PRIVATE)),
+            ("mmap shared", mm(4096, mmap.PROT_READ, mmap.MAP_SHARED)),
+            ("mmap private", mm(4096, mmap.PROT_READ, mmap.MAP_PRIVATE)),
+            ("poll", polled),
+        ]
+        self.same_answers(calls, self.open_proc(self.HOSTDIR, dflags),
+                          self.open_proc(self.SYSDIR, dflags))
+        self.assertEqual(n.value, 7)	# FIONREAD wrote nothing
+        self.assertEqual(sorted(os.listdir(self.open_proc(self.SYSDIR, dflags))),
                          ["mllibdev"])
 
+    def test_an_o_path_descriptor(self):
+        """An O_PATH descriptor of the device, a proc file, a sysfs
+        directory answers as the host's of the same kind: fdget() refuses
+        it (EBADF) after the checks made before it (a negative offset,
+        a bad flock op)."""
+        buf = ctypes.create_string_buffer(8)
+        wrlck = struct.pack(FLOCK_FMT, fcntl.F_WRLCK, 0, 0, 0, 0)
+        rdlck = struct.pack(FLOCK_FMT, fcntl.F_RDLCK, 0, 0, 0, 0)
+
+        def polled(fd):
+            p = select.poll()
+            p.register(fd, select.POLLIN)
+            return dict(p.poll(0))[fd]
+        calls = [
+            ("read", lambda fd: os.read(fd, 8)),
+            ("write", lambda fd: os.write(fd, b"x")),
+            ("pread", lambda fd: os.pread(fd, 8, 0)),
+            ("pread -1", lambda fd: os.pread(fd, 8, -1)),
+            ("pwrite", lambda fd: os.pwrite(fd, b"x", 0)),
+            ("pwrite -1", lambda fd: os.pwrite(fd, b"x", -1)),
+            ("readv", lambda fd: os.readv(fd, [bytearray(4)])),
+            ("writev", lambda fd: os.writev(fd, [b"x"])),
+            ("lseek", lambda fd: os.lseek(fd, 0, os.SEEK_SET)),
+            ("lseek whence 7", lambda fd: os.lseek(fd, 0, 7)),
+            ("FIOCLEX", lambda fd: raw(_libc.ioctl, fd, FIOCLEX, None)),
+            ("ioctl 0x80086601", lambda fd: raw(_libc.ioctl, fd, 0x80086601, buf)),
+            ("mmap", lambda fd: raw(_libc.mmap, None, 4096, mmap.PROT_READ,
+                                    mmap.MAP_PRIVATE, fd, 0)),
+            ("poll", polled),
+            ("flock", lambda fd: fcntl.flock(fd, fcntl.LOCK_EX)),
+            ("flock bad op", lambda fd: fcntl.flock(fd, 0)),
+            ("fcntl.lockf", lambda fd: fcntl.lockf(fd, fcntl.LOCK_EX)),
+            ("C lockf", lambda fd: raw(_libc.lockf, fd, F_TLOCK, 0)),
+            ("F_SETLK wr", lambda fd: fcntl.fcntl(fd, fcntl.F_SETLK, wrlck)),
+            ("F_SETLK rd", lambda fd: fcntl.fcntl(fd, fcntl.F_SETLK, rdlck)),
+            ("F_GETLK", lambda fd: fcntl.fcntl(fd, fcntl.F_GETLK, wrlck)),
+            ("F_GETLK bad ptr", lambda fd: raw(_libc.fcntl, fd, fcntl.F_GETLK,
+                                               ctypes.c_void_p(8))),
+            ("listdir", lambda fd: os.listdir(fd)),
+        ]
+        for path, host in ((self.dev, "/dev/null"), (self.result, "/proc/version"),
+                           (self.SYSDIR, self.HOSTDIR)):
+            with self.subTest(path=path):
+                self.same_answers(calls, self.open_proc(host, os.O_PATH),
+                                  self.open_proc(path, os.O_PATH))
+
     def test_record_locks_are_accepted_never_contended(self):
-        flock_fmt = "@hhqqi4x"
-        for name, fd in (("dev", self.open_dev(os.O_RDWR)),
-                         ("proc", self.open_proc()),
-                         ("dir", self.open_proc(self.SYSDIR, os.O_DIRECTORY))):
+        """Every lock call answers as on the host's file of the same kind
+        opened the same way (a write lock needs a writable description, a
+        read lock a readable one, flock neither); granted locks are never
+        contended."""
+        def lk(cmd, typ):
+            return lambda fd: struct.unpack(FLOCK_FMT, fcntl.fcntl(
+                fd, cmd, struct.pack(FLOCK_FMT, typ, 0, 0, 0, 0)))
+        calls = [
+            ("flock EX", lambda fd: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)),
+            ("flock UN", lambda fd: fcntl.flock(fd, fcntl.LOCK_UN)),
+            ("flock bad op", lambda fd: fcntl.flock(fd, 0)),
+            ("fcntl.lockf EX", lambda fd: fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)),
+            ("fcntl.lockf SH", lambda fd: fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)),
+            ("fcntl.lockf UN", lambda fd: fcntl.lockf(fd, fcntl.LOCK_UN)),
+            ("C lockf TLOCK", lambda fd: raw(_libc.lockf, fd, F_TLOCK, 0)),
+            ("C lockf TEST", lambda fd: raw(_libc.lockf, fd, F_TEST, 0)),
+            ("C lockf ULOCK", lambda fd: raw(_libc.lockf, fd, F_ULOCK, 0)),
+            ("C lockf bad cmd", lambda fd: raw(_libc.lockf, fd, 9, 0)),
+            ("F_GETLK wr", lk(fcntl.F_GETLK, fcntl.F_WRLCK)),
+            ("F_GETLK rd", lk(fcntl.F_GETLK, fcntl.F_RDLCK)),
+            ("F_GETLK unlck", lk(fcntl.F_GETLK, fcntl.F_UNLCK)),
+            ("F_SETLK wr", lk(fcntl.F_SETLK, fcntl.F_WRLCK)),
+            ("F_SETLKW wr", lk(fcntl.F_SETLKW, fcntl.F_WRLCK)),
+            ("F_SETLK rd", lk(fcntl.F_SETLK, fcntl.F_RDLCK)),
+            ("F_SETLK type 7", lk(fcntl.F_SETLK, 7)),
+            ("F_SETLK unlck", lk(fcntl.F_SETLK, fcntl.F_UNLCK)),
+            ("F_GETLK bad ptr", lambda fd: raw(_libc.fcntl, fd, fcntl.F_GETLK,
+                                               ctypes.c_void_p(8))),
+            ("F_SETLK bad ptr", lambda fd: raw(_libc.fcntl, fd, fcntl.F_SETLK,
+                                               ctypes.c_void_p(8))),
+        ]
+        for name, path, host, flags in (
+                ("dev", self.dev, "/dev/null", os.O_RDWR),
+                ("dev ro", self.dev, "/dev/null", os.O_RDONLY),
+                ("dev wo", self.dev, "/dev/null", os.O_WRONLY),
+                ("proc", self.result, "/proc/version", os.O_RDONLY),
+                ("dir", self.SYSDIR, self.HOSTDIR, os.O_DIRECTORY)):
             with self.subTest(file=name):
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.lockf(fd, fcntl.LOCK_UN)
-                want = struct.pack(flock_fmt, fcntl.F_WRLCK, 0, 0, 0, 0)
-                got = fcntl.fcntl(fd, fcntl.F_GETLK, want)
-                self.assertEqual(struct.unpack(flock_fmt, got)[0], fcntl.F_UNLCK)
-                self.assertEqual(struct.unpack(flock_fmt, got)[1:], (0, 0, 0, 0))
-                fcntl.fcntl(fd, fcntl.F_SETLK, want)
-                fcntl.fcntl(fd, fcntl.F_SETLKW, want)
-                for cmd in (fcntl.F_GETLK, fcntl.F_SETLK):
-                    self.assertErrno(errno.EFAULT, raw, _libc.fcntl, fd, cmd,
-                                     ctypes.c_void_p(8))
-        # Another process's lock never conflicts either.
+                self.same_answers(calls, self.open_proc(host, flags),
+                                  self.open_proc(path, flags))
+        # Another process's lock never conflicts either (the kernel's
+        # would: docs/door-differences.md).
         fd = self.open_dev(os.O_RDWR)
         fcntl.lockf(fd, fcntl.LOCK_EX)
+        raw(_libc.lockf, fd, F_LOCK, 0)
         p = subprocess.run(["flock", "-n", self.dev, "true"],
                            capture_output=True, timeout=h.CMD_TIMEOUT)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -429,22 +535,35 @@ class DoorExactTest(h.EmuTestCase):
         r, w = os.pipe()
         self.addCleanup(os.close, r)
         self.addCleanup(os.close, w)
-        dfd = self.open_proc(self.SYSDIR, os.O_DIRECTORY)
-        out = os.path.join(self.base, "cfr")
-        ofd = os.open(out, os.O_WRONLY | os.O_CREAT, 0o600)
-        self.addCleanup(os.close, ofd)
         for name, fd in (("dev", self.open_dev(os.O_RDWR)),
-                         ("proc", self.open_proc()), ("dir", dfd)):
+                         ("proc", self.open_proc()),
+                         ("dir", self.open_proc(self.SYSDIR, os.O_DIRECTORY))):
             with self.subTest(file=name):
                 self.assertErrno(errno.EINVAL, os.splice, fd, w, 10)
                 self.assertErrno(errno.EINVAL, os.splice, r, fd, 10)
-        self.assertErrno(errno.EINVAL, os.copy_file_range, dfd, ofd, 10)	# kernel: EISDIR
-        self.assertErrno(errno.EINVAL, os.copy_file_range, ofd, dfd, 10)
-        self.assertErrno(errno.EXDEV, os.copy_file_range, ofd, self.open_proc(), 10)
-        self.assertErrno(errno.EXDEV, os.copy_file_range,
-                         self.open_proc(flags=os.O_PATH), ofd, 10)	# kernel: EBADF
-        self.assertErrno(errno.EXDEV, os.copy_file_range, self.open_proc(),
-                         self.open_proc(flags=os.O_PATH), 10)
+        # copy_file_range against a file of this filesystem, each way.
+        out = os.path.join(self.base, "cfr")
+        wfd = os.open(out, os.O_WRONLY | os.O_CREAT, 0o600)
+        self.addCleanup(os.close, wfd)
+        rfd = self.open_proc(out, os.O_RDONLY)
+        calls = [
+            ("from", lambda fd: os.copy_file_range(fd, wfd, 10)),
+            ("from 0 bytes", lambda fd: os.copy_file_range(fd, wfd, 0)),
+            ("to", lambda fd: os.copy_file_range(rfd, fd, 10)),
+            ("to from write-only", lambda fd: os.copy_file_range(wfd, fd, 10)),
+            ("itself", lambda fd: os.copy_file_range(fd, fd, 10)),
+            ("flags 1", lambda fd: raw(_libc.copy_file_range, fd, None, wfd,
+                                       None, 10, 1)),
+        ]
+        for name, path, host, flags in (
+                ("dev", self.dev, "/dev/null", os.O_RDWR),
+                ("proc", self.result, "/proc/version", os.O_RDONLY),
+                ("dir", self.SYSDIR, self.HOSTDIR, os.O_DIRECTORY),
+                ("proc O_PATH", self.result, "/proc/version", os.O_PATH),
+                ("dir O_PATH", self.SYSDIR, self.HOSTDIR, os.O_PATH)):
+            with self.subTest(file=name):
+                self.same_answers(calls, self.open_proc(host, flags),
+                                  self.open_proc(path, flags))
 
     def test_extended_attributes_a_served_node_has_none(self):
         for name, path in (("dev", self.dev), ("proc", self.result),
