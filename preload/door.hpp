@@ -91,7 +91,8 @@ struct mlcpl_handle {
 	const mlc::Node *node = nullptr;
 	mlc::preload::SlotRecord *rec = nullptr;
 	// O_PATH or a directory: file is its DirectoryFile or PathFile, made
-	// with the handle, and answers every call at once (no lock, no state).
+	// with the handle, and answers every call at once (no lock; a directory
+	// keeps its lseek position, per process).
 	bool path_only = false;
 	std::unique_ptr<mlc::OpenFile> file; // null until this process needs it
 	bool ready = false; // file made (atomic accesses)
