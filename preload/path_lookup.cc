@@ -15,6 +15,9 @@
 #include <unordered_set>
 #include <vector>
 
+extern "C" {
+#include "core/vfs_model.h"
+}
 #include "emulator/path_walk.hpp"
 #include "preload/door.hpp"
 #include "preload/real.hpp"
@@ -73,7 +76,7 @@ bool dir_path(int dirfd, std::string *out, int *err)
 	}
 	if (Handle *h = served(dirfd)) {
 		if (h->node->type() != NodeType::Directory) {
-			*err = ENOTDIR;
+			*err = static_cast<int>(-mlc_vfs_at_dirfd_not_dir());
 			return false;
 		}
 		*out = "/" + h->node->path();
@@ -85,7 +88,7 @@ bool dir_path(int dirfd, std::string *out, int *err)
 		return false;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		*err = ENOTDIR;
+		*err = static_cast<int>(-mlc_vfs_at_dirfd_not_dir());
 		return false;
 	}
 	char link[64], buf[4096];

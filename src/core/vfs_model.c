@@ -602,6 +602,11 @@ long mlc_vfs_readlink_not_symlink(void)
 	return -EINVAL; /* vfs_readlink() without ->get_link */
 }
 
+long mlc_vfs_at_dirfd_not_dir(void)
+{
+	return -ENOTDIR; /* path_init(): the start is not a directory */
+}
+
 /* --- extended attributes ------------------------------------------------ */
 
 long mlc_vfs_getxattr_none(void)

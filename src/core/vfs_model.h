@@ -355,6 +355,12 @@ int mlc_vfs_faccessat(unsigned int i_mode, int mode, bool may_override_perm,
 /* readlink(2) of a served node, which is never a symlink: EINVAL. */
 long mlc_vfs_readlink_not_symlink(void);
 
+/*
+ * An *at() call's relative path from a dirfd that is not a directory
+ * (path_init() starting from a file): ENOTDIR.
+ */
+long mlc_vfs_at_dirfd_not_dir(void);
+
 /* --- extended attributes: fs/xattr.c; the served nodes keep none --- */
 
 /* getxattr(2) of a served node: ENODATA. */
