@@ -213,6 +213,19 @@ int access_node(uint64_t ino, int mode, bool effective);
 
 // A served node's d_type in a listing.
 unsigned char dirent_type(const Node *n);
+
+// The entry readdir()/readdir64() return a pointer to, kept with the
+// listing (a host-less or merged one) until its next read, as libc's.
+struct DirentSlots {
+	union {
+		struct dirent de;
+		char de_space[sizeof(struct dirent) + 256];
+	};
+	union {
+		struct dirent64 de64;
+		char de64_space[sizeof(struct dirent64) + 256];
+	};
+};
 VDir *vdir_from_fd(int fd, Handle *h);
 bool is_vdir(const void *dir);
 struct dirent *vdir_read(VDir *d);

@@ -20,20 +20,12 @@ extern "C" {
 #include "preload/door.hpp"
 #include "preload/real.hpp"
 
-struct mlcpl_vdir {
+struct mlcpl_vdir : mlc::preload::DirentSlots {
 	uint64_t magic;
 	int fd; // a served directory descriptor (dirfd())
 	std::vector<std::pair<std::string, const mlc::Node *>> entries;
 	size_t next = 0;
 	long err = 0; // every read's answer when not 0 (-errno)
-	union {
-		struct dirent de;
-		char de_space[sizeof(struct dirent) + 256];
-	};
-	union {
-		struct dirent64 de64;
-		char de64_space[sizeof(struct dirent64) + 256];
-	};
 };
 
 namespace mlc::preload {

@@ -22,17 +22,9 @@ namespace mlc::preload {
 
 namespace {
 
-struct Merge {
+struct Merge : DirentSlots {
 	std::vector<std::pair<std::string, const Node *>> extras;
 	size_t next = 0;
-	union {
-		struct dirent de;
-		char de_space[sizeof(struct dirent) + 256];
-	};
-	union {
-		struct dirent64 de64;
-		char de64_space[sizeof(struct dirent64) + 256];
-	};
 };
 
 std::unordered_map<const void *, Merge *> &merges()
