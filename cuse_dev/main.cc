@@ -14,6 +14,7 @@
 #include "cuse_dev/cuse_door.hpp"
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
+#include "emulator/log_file.hpp"
 #include "fuse_proc/fuse_door.hpp"
 
 int main(int argc, char **argv)
@@ -68,6 +69,9 @@ int main(int argc, char **argv)
 		if (fuse_root.empty() && access("/dev/cuse", R_OK | W_OK) != 0)
 			throw CuseError(cuse_unusable_reason(errno));
 		auto inst = Instance::open_or_create(instance, opts);
+		// A daemon owns its descriptor table: SET_RESULT's log file line
+		// is checked by inotify instead of a path walk (log_file.hpp).
+		LogFile::watch_paths_in_this_process();
 
 		if (!fuse_root.empty()) {
 			FuseDoor door(*inst, FileTable::standard(), {false, debug});

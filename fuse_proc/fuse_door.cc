@@ -308,9 +308,6 @@ const fuse_lowlevel_ops kOps = [] {
 FuseDoor::FuseDoor(Instance &inst, const FileTable &table, FuseDoorOptions opts)
 	: impl_(std::make_unique<Impl>(inst, table, opts))
 {
-	// This server owns its descriptor table: SET_RESULT's log file line
-	// is checked by inotify instead of a path walk (log_file.hpp).
-	LogFile::watch_paths_in_this_process();
 }
 
 FuseDoor::~FuseDoor()

@@ -737,6 +737,8 @@ int run(const Options &o)
 	emu.start(o.cpu, [&]() -> ServerChild::Serve {
 		auto inst = std::shared_ptr<mlc::Instance>(mlc::Instance::open_or_create(
 			instance, {mlc::ClockSpec{true, kEpoch}, std::nullopt}));
+		// As `serve`'s server: the log file under the watch.
+		mlc::LogFile::watch_paths_in_this_process();
 		auto door = std::make_shared<mlc::FuseDoor>(
 			*inst, mlc::FileTable::standard(), mlc::FuseDoorOptions{});
 		door->mount(emu.root());

@@ -23,6 +23,7 @@
 #include "cli/server_registry.hpp"
 #include "emulator/file_table.hpp"
 #include "emulator/instance.hpp"
+#include "emulator/log_file.hpp"
 #include "fuse_proc/fuse_door.hpp"
 #include "fuse_proc/mount_point.hpp"
 
@@ -142,6 +143,9 @@ int serve(const ServeArgs &args)
 		devices.start(daemon, args.instance, root, args.debug);
 	if (root.empty())
 		return serve_devices_only(args, devices);
+	// The server owns its descriptor table: SET_RESULT's log file line is
+	// checked by inotify instead of a path walk (log_file.hpp).
+	LogFile::watch_paths_in_this_process();
 	FuseDoor door(*inst, FileTable::standard(),
 		      {args.allow_other, args.debug});
 

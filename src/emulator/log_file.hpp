@@ -15,8 +15,8 @@
 //   path check  (default) one statx of the path per line, without the
 //               timestamps, so the kernel's fine-grained timestamps do not
 //               make the write that follows dirty the inode every time
-//   watch       (watch_paths_in_this_process(): servers the emulator owns,
-//               such as the FUSE door) inotify on the file and every
+//   watch       (watch_paths_in_this_process(): the servers the emulator
+//               runs, serve's FUSE server and the CUSE daemon) inotify on the file and every
 //               directory above it plus /proc/self/mountinfo, both in an
 //               epoll set (three descriptors).  Anything that could change
 //               what the path names or whether it can be opened for
